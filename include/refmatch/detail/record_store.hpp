@@ -1,0 +1,160 @@
+#pragma once
+// The machinery the reference and prospect stores share: a Boost.MultiIndex container whose
+// index 0 is hashed on id and index 1 ordered on id, behind a reader/writer lock, with
+// all-or-nothing batch insertion and a version counter.
+
+#include <refmatch/error.hpp>
+#include <refmatch/vocabulary.hpp>
+
+#include <boost/multi_index_container.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+namespace refmatch::detail {
+
+// Stored must have `record` (the value type, with an `id` member) and `id()`; Derived provides
+// `static Stored make_stored(const vocabulary&, Record)` which validates and resolves codes.
+template <class Derived, class Record, class Stored, class Indices>
+class record_store {
+public:
+    using record_type = Record;
+    using container_type = boost::multi_index_container<Stored, Indices>;
+
+    explicit record_store(std::shared_ptr<const vocabulary> vocab) : vocab_(std::move(vocab)) {
+        if (!vocab_) throw validation_error("a store needs a vocabulary");
+    }
+    record_store(const record_store& other) {
+        std::shared_lock lock(other.mutex_);
+        vocab_ = other.vocab_;
+        items_ = other.items_;
+        version_ = other.version_;
+    }
+    record_store& operator=(const record_store&) = delete;
+
+    [[nodiscard]] const vocabulary& vocab() const noexcept { return *vocab_; }
+    [[nodiscard]] const std::shared_ptr<const vocabulary>& shared_vocab() const noexcept {
+        return vocab_;
+    }
+
+    /// Adds one record. @throws validation_error (duplicate id, unknown code); the store is
+    /// unchanged then.
+    void add(Record r) {
+        std::vector<Record> one;
+        one.push_back(std::move(r));
+        add_all(std::move(one));
+    }
+
+    /// Adds many records, all or nothing: every record is validated (codes, duplicate ids within
+    /// the batch and against the store) before any is inserted.
+    void add_all(std::vector<Record> records) {
+        std::vector<Stored> staged;
+        staged.reserve(records.size());
+        std::unordered_set<std::string_view> batch_ids;
+        for (auto& r : records) {
+            if (!batch_ids.insert(r.id).second) throw duplicate(r.id);
+            staged.push_back(Derived::make_stored(*vocab_, std::move(r)));
+        }
+        std::unique_lock lock(mutex_);
+        auto& ids = items_.template get<0>();
+        for (const auto& s : staged)
+            if (ids.count(s.id())) throw duplicate(s.id());
+        for (auto& s : staged) items_.insert(std::move(s));
+        ++version_;
+    }
+
+    /// Replaces the record with the same id. @throws not_found_error, validation_error.
+    void update(Record r) {
+        Stored s = Derived::make_stored(*vocab_, std::move(r));
+        std::unique_lock lock(mutex_);
+        auto& ids = items_.template get<0>();
+        const auto it = ids.find(s.id());
+        if (it == ids.end()) throw missing(s.id());
+        ids.replace(it, std::move(s));
+        ++version_;
+    }
+
+    /// Removes a record. @throws not_found_error.
+    void remove(std::string_view id) {
+        std::unique_lock lock(mutex_);
+        auto& ids = items_.template get<0>();
+        const auto it = ids.find(std::string(id));
+        if (it == ids.end()) throw missing(id);
+        ids.erase(it);
+        ++version_;
+    }
+
+    [[nodiscard]] bool contains(std::string_view id) const {
+        std::shared_lock lock(mutex_);
+        return items_.template get<0>().count(std::string(id)) != 0;
+    }
+    [[nodiscard]] std::optional<Record> find(std::string_view id) const {
+        std::shared_lock lock(mutex_);
+        const auto& ids = items_.template get<0>();
+        const auto it = ids.find(std::string(id));
+        if (it == ids.end()) return std::nullopt;
+        return it->record;
+    }
+    /// @throws not_found_error.
+    [[nodiscard]] Record at(std::string_view id) const {
+        if (auto r = find(id)) return *std::move(r);
+        throw missing(id);
+    }
+    [[nodiscard]] std::size_t size() const {
+        std::shared_lock lock(mutex_);
+        return items_.size();
+    }
+    /// Incremented by every successful change; equal versions mean equal contents.
+    [[nodiscard]] std::uint64_t version() const {
+        std::shared_lock lock(mutex_);
+        return version_;
+    }
+    /// All records in ascending id order (a copy).
+    [[nodiscard]] std::vector<Record> all() const {
+        std::vector<Record> out;
+        for_each([&](const Stored& s) { out.push_back(s.record); });
+        return out;
+    }
+    /// Calls `f(const Stored&)` for every record in ascending id order, under the shared lock:
+    /// `f` must not call the store's writers.
+    template <class F>
+    void for_each(F&& f) const {
+        std::shared_lock lock(mutex_);
+        for (const auto& s : items_.template get<1>()) f(s);
+    }
+
+protected:
+    // Copies the records of the range [lo, hi) of the ordered index `Index`.
+    template <std::size_t Index, class Key>
+    std::vector<Record> range(const Key& lo, const Key& hi) const {
+        std::shared_lock lock(mutex_);
+        const auto& index = items_.template get<Index>();
+        std::vector<Record> out;
+        for (auto it = index.lower_bound(lo), end = index.lower_bound(hi); it != end; ++it)
+            out.push_back(it->record);
+        return out;
+    }
+
+    validation_error duplicate(std::string_view id) const {
+        return validation_error(std::string(Derived::noun) + " '" + std::string(id) +
+                                "': id is already in the store");
+    }
+    not_found_error missing(std::string_view id) const {
+        return not_found_error("no " + std::string(Derived::noun) + " '" + std::string(id) +
+                               "' in the store");
+    }
+
+    std::shared_ptr<const vocabulary> vocab_;
+    container_type items_;
+    std::uint64_t version_ = 0;
+    mutable std::shared_mutex mutex_;
+};
+
+}  // namespace refmatch::detail

@@ -1,0 +1,52 @@
+#pragma once
+/// @file program.hpp
+/// A customer reference program: its vocabulary, quota policy, references, prospects and usage
+/// ledger, together.
+
+#include <refmatch/error.hpp>
+#include <refmatch/prospect_store.hpp>
+#include <refmatch/quota.hpp>
+#include <refmatch/reference_store.hpp>
+#include <refmatch/usage_ledger.hpp>
+#include <refmatch/vocabulary.hpp>
+
+#include <memory>
+#include <string>
+
+namespace refmatch {
+
+/// Everything one reference program holds. The members are public: each store and the ledger is
+/// safe for concurrent use on its own (see their headers).
+///
+/// **Thread safety:** `references`, `prospects` and `usage` may be read and written concurrently.
+/// `quotas` is a plain value: change it only while no match runs. `vocab` is immutable.
+struct program {
+    explicit program(std::shared_ptr<const vocabulary> v)
+        : vocab(v), references(v), prospects(v) {}
+
+    std::shared_ptr<const vocabulary> vocab;
+    quota_policy quotas;
+    reference_store references;
+    prospect_store prospects;
+    usage_ledger usage;
+
+    /// Records a use after checking that the reference exists and the activity is registered.
+    /// @throws validation_error; the ledger is unchanged then.
+    void record_usage(usage_event e) {
+        const std::string subject = "usage of '" + e.reference_id + "'";
+        if (!references.contains(e.reference_id))
+            throw validation_error(subject, "reference_id", "a reference id of the program",
+                                   e.reference_id);
+        if (e.activity.value >= vocab->activities.size())
+            throw validation_error(subject, "activity", "a registered activity type",
+                                   std::to_string(e.activity.value));
+        usage.record(std::move(e));
+    }
+
+    /// The limit in force for reference `r` and activity `a`.
+    [[nodiscard]] quota_limit effective_limit(const reference_customer& r, activity_id a) const {
+        return r.effective_limit(a, quotas);
+    }
+};
+
+}  // namespace refmatch

@@ -1,0 +1,127 @@
+#pragma once
+/// @file reference_store.hpp
+/// The in-memory store of reference customers, with indices by id, status, industry subtree and
+/// geography subtree (Boost.MultiIndex).
+
+#include <refmatch/detail/record_store.hpp>
+#include <refmatch/reference.hpp>
+#include <refmatch/vocabulary.hpp>
+
+#include <boost/multi_index/hashed_index.hpp>
+#include <boost/multi_index/mem_fun.hpp>
+#include <boost/multi_index/member.hpp>
+#include <boost/multi_index/ordered_index.hpp>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace refmatch {
+
+/// A reference as the store keeps it: the record plus its codes resolved against the vocabulary.
+struct stored_reference {
+    reference_customer record;
+    resolved_codes codes;
+    std::uint32_t industry_order;   ///< pre-order number of the industry node (max() if unknown)
+    std::uint32_t geography_order;  ///< pre-order number of the geography node (max() if unknown)
+
+    [[nodiscard]] const std::string& id() const noexcept { return record.id; }
+    [[nodiscard]] reference_status status() const noexcept { return record.status; }
+};
+
+namespace detail {
+namespace mi = boost::multi_index;
+using reference_indices = mi::indexed_by<
+    mi::hashed_unique<mi::const_mem_fun<stored_reference, const std::string&, &stored_reference::id>>,
+    mi::ordered_unique<mi::const_mem_fun<stored_reference, const std::string&, &stored_reference::id>>,
+    mi::ordered_non_unique<
+        mi::const_mem_fun<stored_reference, reference_status, &stored_reference::status>>,
+    mi::ordered_non_unique<mi::member<stored_reference, std::uint32_t, &stored_reference::industry_order>>,
+    mi::ordered_non_unique<
+        mi::member<stored_reference, std::uint32_t, &stored_reference::geography_order>>>;
+}  // namespace detail
+
+/// The reference customers of a program.
+///
+/// Every add, update and remove validates the record against the vocabulary (codes, products,
+/// activity ids, quota limits, signal ranges) and keeps all indices consistent; a failing call
+/// changes nothing. `add_all` is all-or-nothing for a whole batch.
+///
+/// Listing by industry or geography takes a code at any level and returns everything in its
+/// subtree (all references under NAICS sector 52, or in Western Europe), using the taxonomy's
+/// pre-order numbering so that a subtree is one range of an ordered index.
+///
+/// **Complexity:** `add`, `update`, `remove`, `find` O(log n) (hashed lookup O(1) expected);
+/// listings O(log n + result).
+///
+/// **Thread safety:** safe for concurrent use: readers share a lock, writers (`add`, `add_all`,
+/// `update`, `remove`) take it exclusively. `for_each` holds the shared lock while it calls you,
+/// so the callback must not write to the store. `version()` changes with every write: the
+/// engine compares it to decide whether its snapshot is stale.
+class reference_store
+    : public detail::record_store<reference_store, reference_customer, stored_reference,
+                                  detail::reference_indices> {
+public:
+    static constexpr const char* noun = "reference";
+    using record_store::record_store;
+
+    /// References with the given status, in id order.
+    [[nodiscard]] std::vector<reference_customer> with_status(reference_status s) const {
+        auto out = range<2>(s, static_cast<reference_status>(static_cast<int>(s) + 1));
+        sort_by_id(out);
+        return out;
+    }
+    /// References whose industry lies in the subtree of `code` (any NAICS level), in id order.
+    /// @throws not_found_error for an unknown code.
+    [[nodiscard]] std::vector<reference_customer> in_industry(std::string_view code) const {
+        return in_subtree<3>(vocab().industries, code);
+    }
+    /// References whose country lies in the subtree of `code` (a country, sub-region, region),
+    /// in id order. @throws not_found_error for an unknown code.
+    [[nodiscard]] std::vector<reference_customer> in_geography(std::string_view code) const {
+        return in_subtree<4>(vocab().geography, code);
+    }
+
+    /// Validates and resolves a record (what `add` does before inserting).
+    static stored_reference make_stored(const vocabulary& v, reference_customer r) {
+        const std::string subject = "reference '" + r.id + "'";
+        if (r.id.empty()) throw validation_error(subject, "id", "a non-empty id", "");
+        auto codes = v.resolve(subject, r.industry, r.country, r.products, r.size);
+        for (const auto& c : r.consents) {
+            if (c.activity.value >= v.activities.size())
+                throw validation_error(subject, "consents", "a registered activity type",
+                                       std::to_string(c.activity.value));
+            if (c.limit) c.limit->validate();
+        }
+        if (r.signals.nps && *r.signals.nps > 10)
+            throw validation_error(subject, "nps", "a score 0-10", std::to_string(*r.signals.nps));
+        check_percent(subject, "csat", r.signals.csat);
+        check_percent(subject, "health", r.signals.health);
+        const auto order = [](const taxonomy& t, taxonomy::node_id n) {
+            return n == taxonomy::npos ? std::numeric_limits<std::uint32_t>::max() : t.preorder(n);
+        };
+        const auto industry_order = order(v.industries, codes.industry);
+        const auto geography_order = order(v.geography, codes.geography);
+        return {std::move(r), std::move(codes), industry_order, geography_order};
+    }
+
+private:
+    static void check_percent(const std::string& subject, const char* field,
+                              const std::optional<double>& value) {
+        if (value && !(*value >= 0.0 && *value <= 100.0))
+            throw validation_error(subject, field, "a value 0-100", std::to_string(*value));
+    }
+    static void sort_by_id(std::vector<reference_customer>& v) {
+        std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    }
+    template <std::size_t Index>
+    std::vector<reference_customer> in_subtree(const taxonomy& t, std::string_view code) const {
+        const auto node = t.at(code);
+        auto out = range<Index>(t.preorder(node), t.preorder(node) + t.subtree_size(node));
+        sort_by_id(out);
+        return out;
+    }
+};
+
+}  // namespace refmatch

@@ -1,0 +1,79 @@
+#pragma once
+/// @file vocabulary.hpp
+/// The codes a program speaks in: industry and geography taxonomies, the product catalogue, the
+/// activity types and the size bands. References and prospects are validated against it.
+
+#include <refmatch/activity.hpp>
+#include <refmatch/error.hpp>
+#include <refmatch/product_catalog.hpp>
+#include <refmatch/size_band.hpp>
+#include <refmatch/taxonomy.hpp>
+
+#include <algorithm>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace refmatch {
+
+/// Industry, geography and product codes of one record, resolved to taxonomy nodes and catalogue
+/// indices. `npos` stands for a missing code; products are sorted and unique.
+struct resolved_codes {
+    taxonomy::node_id industry = taxonomy::npos;
+    taxonomy::node_id geography = taxonomy::npos;
+    std::vector<product_catalog::index_type> products;
+    bool operator==(const resolved_codes&) const = default;
+};
+
+/// Everything a program's records refer to. Built once, then shared read-only (typically through
+/// `std::shared_ptr<const vocabulary>`) by stores, engines and loaders.
+///
+/// **Thread safety:** const members may be called concurrently.
+struct vocabulary {
+    taxonomy industries;
+    taxonomy geography;
+    product_catalog products;
+    activity_catalog activities;
+    size_bands sizes;
+
+    /// Resolves the codes of a record. An empty code is "unknown" (npos); a non-empty code that
+    /// the taxonomy or catalogue does not know is an error. `subject` names the record in messages
+    /// ("reference 'R-1'").
+    /// @throws validation_error naming the field, what was expected and what was found.
+    [[nodiscard]] resolved_codes resolve(const std::string& subject, std::string_view industry,
+                                         std::string_view country,
+                                         std::span<const std::string> product_ids,
+                                         size_band size) const {
+        resolved_codes out;
+        if (!industry.empty()) {
+            const auto n = industries.find(industry);
+            if (!n) throw validation_error(subject, "industry", "a " + industries.name() + " code",
+                                           std::string(industry));
+            out.industry = *n;
+        }
+        if (!country.empty()) {
+            const auto n = geography.find(country);
+            if (!n) throw validation_error(subject, "country",
+                                           "a country or region of " + geography.name(),
+                                           std::string(country));
+            out.geography = *n;
+        }
+        out.products.reserve(product_ids.size());
+        for (const auto& id : product_ids) {
+            const auto p = products.find(id);
+            if (!p) throw validation_error(subject, "products", "a product id of the catalogue", id);
+            out.products.push_back(*p);
+        }
+        std::sort(out.products.begin(), out.products.end());
+        out.products.erase(std::unique(out.products.begin(), out.products.end()), out.products.end());
+        if (size && *size >= sizes.count())
+            throw validation_error(subject, "size_band",
+                                   "a band 0.." + std::to_string(sizes.count() - 1),
+                                   std::to_string(*size));
+        return out;
+    }
+};
+
+}  // namespace refmatch
