@@ -15,10 +15,9 @@ namespace {
 //        └ A2
 //      B ─ B1
 taxonomy small_tree() {
-    const std::vector<taxonomy_entry> rows = {{"A11", "a11", "A1", 4}, {"A", "a", "", 2},
-                                              {"A1", "a1", "A", 3},    {"A12", "a12", "A1", 5},
-                                              {"A2", "a2", "A", 6},    {"B", "b", "", 7},
-                                              {"B1", "b1", "B", 8}};
+    const std::vector<taxonomy_entry> rows = {
+        {"A11", "a11", "A1", 4}, {"A", "a", "", 2}, {"A1", "a1", "A", 3}, {"A12", "a12", "A1", 5},
+        {"A2", "a2", "A", 6},    {"B", "b", "", 7}, {"B1", "b1", "B", 8}};
     return taxonomy("", "", rows, "small.csv");
 }
 
@@ -83,13 +82,15 @@ TEST(Taxonomy, LcaMatchesParentWalkOnRandomTrees) {
         std::vector<taxonomy_entry> rows;
         for (int i = 0; i < n; ++i) {
             const int parent = static_cast<int>(rng() % static_cast<unsigned>(i + 1)) - 1;
-            rows.push_back({"c" + std::to_string(i), "", parent < 0 ? "" : "c" + std::to_string(parent),
+            rows.push_back({"c" + std::to_string(i), "",
+                            parent < 0 ? "" : "c" + std::to_string(parent),
                             static_cast<std::size_t>(i + 2)});
         }
         std::shuffle(rows.begin(), rows.end(), rng);  // parents may come after children
         const taxonomy t("", "", rows);
         for (taxonomy::node_id a = 0; a < t.size(); ++a)
-            for (taxonomy::node_id b = 0; b < t.size(); b += 7) ASSERT_EQ(t.lca(a, b), walk_lca(t, a, b));
+            for (taxonomy::node_id b = 0; b < t.size(); b += 7)
+                ASSERT_EQ(t.lca(a, b), walk_lca(t, a, b));
     }
 }
 
@@ -113,7 +114,8 @@ TEST(Taxonomy, RejectsUnknownParent) {
         taxonomy t("", "", rows, "t.csv");
         FAIL() << "no error";
     } catch (const refmatch::parse_error& e) {
-        EXPECT_STREQ(e.what(), "t.csv:3: field 'parent': expected a code defined in the taxonomy, got 'Z'");
+        EXPECT_STREQ(e.what(),
+                     "t.csv:3: field 'parent': expected a code defined in the taxonomy, got 'Z'");
     }
 }
 
@@ -129,8 +131,9 @@ TEST(Taxonomy, RejectsCycle) {
         taxonomy t("", "", rows, "t.csv");
         FAIL() << "no error";
     } catch (const refmatch::parse_error& e) {
-        EXPECT_STREQ(e.what(), "t.csv:3: field 'parent': expected a tree (every code reachable from "
-                               "the root), got 'a cycle X -> Y -> Z -> X'");
+        EXPECT_STREQ(e.what(),
+                     "t.csv:3: field 'parent': expected a tree (every code reachable from "
+                     "the root), got 'a cycle X -> Y -> Z -> X'");
     }
 }
 

@@ -42,8 +42,9 @@ inline constexpr activity_id site_visit{11};
 inline constexpr std::uint16_t standard_count = 12;
 /// Names of the standard activity types, as written in files.
 inline constexpr std::array<std::string_view, standard_count> standard_names = {
-    "name_drop",  "logo_use",  "quote", "rfp_text",          "success_story",     "case_study",
-    "roi_case_study", "sales_call", "pr", "analyst_interview", "video_testimonial", "site_visit"};
+    "name_drop",         "logo_use",       "quote",      "rfp_text", "success_story",
+    "case_study",        "roi_case_study", "sales_call", "pr",       "analyst_interview",
+    "video_testimonial", "site_visit"};
 }  // namespace activity
 
 /// The activity types a program knows: the standard twelve, then custom ones.
@@ -61,8 +62,8 @@ public:
     activity_id add(std::string name) {
         name = detail::ascii_lower(name);
         if (auto existing = find(name)) return *existing;
-        if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") !=
-                                std::string::npos)
+        if (name.empty() ||
+            name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
             throw validation_error("activity name '" + name +
                                    "': expected lower-case letters, digits and '_'");
         const activity_id id{static_cast<std::uint16_t>(names_.size())};

@@ -24,8 +24,12 @@ class parse_error : public error {
 public:
     parse_error(std::string file, std::size_t line, std::string field, std::string expected,
                 std::string found)
-        : error(format(file, line, field, expected, found)), file_(std::move(file)), line_(line),
-          field_(std::move(field)), expected_(std::move(expected)), found_(std::move(found)) {}
+        : error(format(file, line, field, expected, found)),
+          file_(std::move(file)),
+          line_(line),
+          field_(std::move(field)),
+          expected_(std::move(expected)),
+          found_(std::move(found)) {}
 
     [[nodiscard]] const std::string& file() const noexcept { return file_; }
     [[nodiscard]] std::size_t line() const noexcept { return line_; }
@@ -74,8 +78,10 @@ public:
     using error::error;
     validation_error(const std::string& subject, std::string field, std::string expected,
                      std::string found)
-        : error(parse_error::format(subject, 0, field, expected, found)), field_(std::move(field)),
-          expected_(std::move(expected)), found_(std::move(found)) {}
+        : error(parse_error::format(subject, 0, field, expected, found)),
+          field_(std::move(field)),
+          expected_(std::move(expected)),
+          found_(std::move(found)) {}
 
     [[nodiscard]] const std::string& field() const noexcept { return field_; }
     [[nodiscard]] const std::string& expected() const noexcept { return expected_; }

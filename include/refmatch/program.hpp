@@ -21,8 +21,7 @@ namespace refmatch {
 /// **Thread safety:** `references`, `prospects` and `usage` may be read and written concurrently.
 /// `quotas` is a plain value: change it only while no match runs. `vocab` is immutable.
 struct program {
-    explicit program(std::shared_ptr<const vocabulary> v)
-        : vocab(v), references(v), prospects(v) {}
+    explicit program(std::shared_ptr<const vocabulary> v) : vocab(v), references(v), prospects(v) {}
 
     std::shared_ptr<const vocabulary> vocab;
     quota_policy quotas;

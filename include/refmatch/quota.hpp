@@ -25,7 +25,8 @@ struct quota_limit {
     void validate() const {
         if (window_days == 0) throw validation_error("quota: window_days must be at least 1");
         if (max_uses && *max_uses == 0)
-            throw validation_error("quota: max_uses must be at least 1 (leave it empty for no limit)");
+            throw validation_error(
+                "quota: max_uses must be at least 1 (leave it empty for no limit)");
     }
     bool operator==(const quota_limit&) const = default;
 };
@@ -58,18 +59,9 @@ class quota_policy {
 public:
     quota_policy() {
         const quota_limit none{};
-        limits_ = {none,
-                   none,
-                   {12, 365, 0},
-                   {12, 365, 0},
-                   {4, 365, 0},
-                   {2, 365, 90},
-                   {1, 365, 180},
-                   {6, 90, 7},
-                   {4, 365, 30},
-                   {3, 365, 60},
-                   {1, 365, 180},
-                   {1, 365, 180}};
+        limits_ = {none,         none,         {12, 365, 0},  {12, 365, 0},
+                   {4, 365, 0},  {2, 365, 90}, {1, 365, 180}, {6, 90, 7},
+                   {4, 365, 30}, {3, 365, 60}, {1, 365, 180}, {1, 365, 180}};
     }
 
     /// The program default for an activity.

@@ -52,16 +52,16 @@ struct activity_consent {
 /// A reference customer. Codes are kept as text, as given; a store resolves them against its
 /// vocabulary (and rejects unknown ones) when the reference is added.
 struct reference_customer {
-    std::string id;                      ///< unique, the tie-break order of matches
-    std::string name;                    ///< company name (UTF-8)
-    std::string industry;                ///< NAICS 2022 code at any level; empty if unknown
-    std::vector<std::string> products;   ///< product ids in use
-    std::string country;                 ///< ISO 3166-1 (or any geography code); empty if unknown
-    size_band size;                      ///< company size band
+    std::string id;                     ///< unique, the tie-break order of matches
+    std::string name;                   ///< company name (UTF-8)
+    std::string industry;               ///< NAICS 2022 code at any level; empty if unknown
+    std::vector<std::string> products;  ///< product ids in use
+    std::string country;                ///< ISO 3166-1 (or any geography code); empty if unknown
+    size_band size;                     ///< company size band
     reference_status status = reference_status::candidate;
     std::vector<activity_consent> consents;  ///< activities consented to, with personal limits
     advocacy_signals signals;
-    std::string owner;                   ///< who owns the relationship (CSM, AE, marketing)
+    std::string owner;  ///< who owns the relationship (CSM, AE, marketing)
     std::optional<date> last_contact;
 
     /// The consent entry for an activity, or nullptr.

@@ -33,11 +33,14 @@ struct stored_reference {
 namespace detail {
 namespace mi = boost::multi_index;
 using reference_indices = mi::indexed_by<
-    mi::hashed_unique<mi::const_mem_fun<stored_reference, const std::string&, &stored_reference::id>>,
-    mi::ordered_unique<mi::const_mem_fun<stored_reference, const std::string&, &stored_reference::id>>,
+    mi::hashed_unique<
+        mi::const_mem_fun<stored_reference, const std::string&, &stored_reference::id>>,
+    mi::ordered_unique<
+        mi::const_mem_fun<stored_reference, const std::string&, &stored_reference::id>>,
     mi::ordered_non_unique<
         mi::const_mem_fun<stored_reference, reference_status, &stored_reference::status>>,
-    mi::ordered_non_unique<mi::member<stored_reference, std::uint32_t, &stored_reference::industry_order>>,
+    mi::ordered_non_unique<
+        mi::member<stored_reference, std::uint32_t, &stored_reference::industry_order>>,
     mi::ordered_non_unique<
         mi::member<stored_reference, std::uint32_t, &stored_reference::geography_order>>>;
 }  // namespace detail
@@ -59,9 +62,8 @@ using reference_indices = mi::indexed_by<
 /// `update`, `remove`) take it exclusively. `for_each` holds the shared lock while it calls you,
 /// so the callback must not write to the store. `version()` changes with every write: the
 /// engine compares it to decide whether its snapshot is stale.
-class reference_store
-    : public detail::record_store<reference_store, reference_customer, stored_reference,
-                                  detail::reference_indices> {
+class reference_store : public detail::record_store<reference_store, reference_customer,
+                                                    stored_reference, detail::reference_indices> {
 public:
     static constexpr const char* noun = "reference";
     using record_store::record_store;

@@ -33,7 +33,9 @@ public:
     }
 
     /// B, the number of bands.
-    [[nodiscard]] std::uint8_t count() const noexcept { return static_cast<std::uint8_t>(lower_.size()); }
+    [[nodiscard]] std::uint8_t count() const noexcept {
+        return static_cast<std::uint8_t>(lower_.size());
+    }
     [[nodiscard]] const std::vector<std::uint32_t>& lower_bounds() const noexcept { return lower_; }
 
     /// The band of a headcount; nullopt below the first bound.

@@ -74,8 +74,8 @@ public:
     /// Like `find`, but throws not_found_error naming the taxonomy.
     [[nodiscard]] node_id at(std::string_view code_or_alias) const {
         if (auto id = find(code_or_alias)) return *id;
-        throw not_found_error("no code '" + std::string(code_or_alias) + "' in taxonomy '" +
-                              name_ + "'");
+        throw not_found_error("no code '" + std::string(code_or_alias) + "' in taxonomy '" + name_ +
+                              "'");
     }
 
     /// Registers another name for a node (ASCII case ignored). An alias never replaces a code or
@@ -286,7 +286,8 @@ inline taxonomy::taxonomy(std::string root_code, std::string root_title,
     }
 
     euler_first_.assign(nodes_.size(), 0);
-    for (std::size_t i = euler.size(); i-- > 0;) euler_first_[euler[i]] = static_cast<std::uint32_t>(i);
+    for (std::size_t i = euler.size(); i-- > 0;)
+        euler_first_[euler[i]] = static_cast<std::uint32_t>(i);
     sparse_.push_back(euler);
     for (std::size_t span = 2; span <= euler.size(); span *= 2) {
         const auto& prev = sparse_.back();
@@ -300,7 +301,8 @@ inline taxonomy::taxonomy(std::string root_code, std::string root_title,
     }
 
     for (node_id v = 0; v < nodes_.size(); ++v)
-        if (v != 0 || !nodes_[0].code.empty()) index_.emplace(detail::ascii_lower(nodes_[v].code), v);
+        if (v != 0 || !nodes_[0].code.empty())
+            index_.emplace(detail::ascii_lower(nodes_[v].code), v);
 }
 
 }  // namespace refmatch

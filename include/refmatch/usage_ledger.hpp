@@ -53,8 +53,8 @@ class usage_ledger {
         activity_id activity;
         std::vector<date> days;  // sorted
     };
-    using index_type = std::unordered_map<std::string, std::vector<activity_days>, string_hash,
-                                          std::equal_to<>>;
+    using index_type =
+        std::unordered_map<std::string, std::vector<activity_days>, string_hash, std::equal_to<>>;
 
 public:
     usage_ledger() = default;
@@ -90,7 +90,8 @@ public:
             const auto* days = ledger_->find(reference, a);
             if (!days) return 0;
             const auto hi = std::upper_bound(days->begin(), days->end(), now);
-            const auto lo = std::upper_bound(days->begin(), hi, now - std::chrono::days(window_days));
+            const auto lo =
+                std::upper_bound(days->begin(), hi, now - std::chrono::days(window_days));
             return static_cast<std::uint32_t>(hi - lo);
         }
         /// The latest use of `a` by `reference` on or before `now`, if any.
@@ -103,7 +104,8 @@ public:
             return *(hi - 1);
         }
         /// The latest use of `a` by `reference`, whatever its day.
-        [[nodiscard]] std::optional<date> last_use(std::string_view reference, activity_id a) const {
+        [[nodiscard]] std::optional<date> last_use(std::string_view reference,
+                                                   activity_id a) const {
             const auto* days = ledger_->find(reference, a);
             if (!days || days->empty()) return std::nullopt;
             return days->back();

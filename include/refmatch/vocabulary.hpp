@@ -49,25 +49,29 @@ struct vocabulary {
         resolved_codes out;
         if (!industry.empty()) {
             const auto n = industries.find(industry);
-            if (!n) throw validation_error(subject, "industry", "a " + industries.name() + " code",
-                                           std::string(industry));
+            if (!n)
+                throw validation_error(subject, "industry", "a " + industries.name() + " code",
+                                       std::string(industry));
             out.industry = *n;
         }
         if (!country.empty()) {
             const auto n = geography.find(country);
-            if (!n) throw validation_error(subject, "country",
-                                           "a country or region of " + geography.name(),
-                                           std::string(country));
+            if (!n)
+                throw validation_error(subject, "country",
+                                       "a country or region of " + geography.name(),
+                                       std::string(country));
             out.geography = *n;
         }
         out.products.reserve(product_ids.size());
         for (const auto& id : product_ids) {
             const auto p = products.find(id);
-            if (!p) throw validation_error(subject, "products", "a product id of the catalogue", id);
+            if (!p)
+                throw validation_error(subject, "products", "a product id of the catalogue", id);
             out.products.push_back(*p);
         }
         std::sort(out.products.begin(), out.products.end());
-        out.products.erase(std::unique(out.products.begin(), out.products.end()), out.products.end());
+        out.products.erase(std::unique(out.products.begin(), out.products.end()),
+                           out.products.end());
         if (size && *size >= sizes.count())
             throw validation_error(subject, "size_band",
                                    "a band 0.." + std::to_string(sizes.count() - 1),
