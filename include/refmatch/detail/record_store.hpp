@@ -57,10 +57,10 @@ public:
     void add_all(std::vector<Record> records) {
         std::vector<Stored> staged;
         staged.reserve(records.size());
-        std::unordered_set<std::string_view> batch_ids;
+        std::unordered_set<std::string_view> batch_ids;  // views into `staged`, which never grows
         for (auto& r : records) {
-            if (!batch_ids.insert(r.id).second) throw duplicate(r.id);
             staged.push_back(Derived::make_stored(*vocab_, std::move(r)));
+            if (!batch_ids.insert(staged.back().id()).second) throw duplicate(staged.back().id());
         }
         std::unique_lock lock(mutex_);
         auto& ids = items_.template get<0>();

@@ -1,0 +1,186 @@
+#include "small_vocabulary.hpp"
+
+#include <refmatch/reference_store.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+using namespace refmatch;
+
+namespace {
+
+reference_customer make_reference(std::string id, std::string industry, std::string country,
+                                  reference_status status = reference_status::active) {
+    reference_customer r;
+    r.id = std::move(id);
+    r.name = "Company " + r.id;
+    r.industry = std::move(industry);
+    r.country = std::move(country);
+    r.status = status;
+    r.products = {"crm"};
+    return r;
+}
+
+std::vector<std::string> ids(const std::vector<reference_customer>& v) {
+    std::vector<std::string> out;
+    for (const auto& r : v) out.push_back(r.id);
+    return out;
+}
+
+}  // namespace
+
+TEST(ReferenceStore, AddFindUpdateRemove) {
+    reference_store s(test_support::small_vocabulary());
+    s.add(make_reference("R2", "5112", "DE"));
+    s.add(make_reference("R1", "521", "US"));
+    EXPECT_EQ(s.size(), 2u);
+    EXPECT_EQ(s.at("R2").country, "DE");
+    auto r = s.at("R2");
+    r.country = "IT";
+    s.update(r);
+    EXPECT_EQ(s.at("R2").country, "IT");
+    EXPECT_EQ(ids(s.in_geography("155")), std::vector<std::string>{});
+    EXPECT_EQ(ids(s.in_geography("039")), std::vector<std::string>{"R2"});
+    s.remove("R1");
+    EXPECT_FALSE(s.contains("R1"));
+    EXPECT_THROW(s.remove("R1"), not_found_error);
+    EXPECT_THROW((void)s.at("R1"), not_found_error);
+    EXPECT_EQ(ids(s.all()), std::vector<std::string>{"R2"});
+}
+
+TEST(ReferenceStore, RejectsDuplicateId) {
+    reference_store s(test_support::small_vocabulary());
+    s.add(make_reference("R1", "5112", "DE"));
+    try {
+        s.add(make_reference("R1", "521", "US"));
+        FAIL() << "no error";
+    } catch (const validation_error& e) {
+        EXPECT_STREQ(e.what(), "reference 'R1': id is already in the store");
+    }
+    EXPECT_EQ(s.at("R1").industry, "5112");
+}
+
+TEST(ReferenceStore, RejectsUnknownCodesNamingTheField) {
+    reference_store s(test_support::small_vocabulary());
+    try {
+        s.add(make_reference("R1", "Fintech", "DE"));
+        FAIL() << "no error";
+    } catch (const validation_error& e) {
+        EXPECT_STREQ(e.what(),
+                     "reference 'R1': field 'industry': expected a NAICS 2022 code, got 'Fintech'");
+        EXPECT_EQ(e.field(), "industry");
+    }
+    auto r = make_reference("R1", "51", "Atlantis");
+    EXPECT_THROW(s.add(r), validation_error);
+    r = make_reference("R1", "51", "DE");
+    r.products = {"crm", "spaceship"};
+    EXPECT_THROW(s.add(r), validation_error);
+    r = make_reference("R1", "51", "DE");
+    r.signals.nps = 11;
+    EXPECT_THROW(s.add(r), validation_error);
+    r = make_reference("R1", "51", "DE");
+    r.consents = {{activity::quote, quota_limit{0, 365, 0}}};
+    EXPECT_THROW(s.add(r), validation_error);
+    EXPECT_EQ(s.size(), 0u);
+}
+
+TEST(ReferenceStore, AddAllIsAllOrNothing) {
+    reference_store s(test_support::small_vocabulary());
+    s.add(make_reference("R0", "51", "DE"));
+    std::vector<reference_customer> batch = {make_reference("R1", "51", "DE"),
+                                             make_reference("R2", "52", "Nowhere")};
+    EXPECT_THROW(s.add_all(batch), validation_error);
+    batch = {make_reference("R1", "51", "DE"), make_reference("R1", "52", "US")};
+    EXPECT_THROW(s.add_all(batch), validation_error);
+    batch = {make_reference("R1", "51", "DE"), make_reference("R0", "52", "US")};
+    EXPECT_THROW(s.add_all(batch), validation_error);
+    EXPECT_EQ(ids(s.all()), std::vector<std::string>{"R0"});
+    const auto version = s.version();
+    s.add_all({make_reference("R1", "51", "DE"), make_reference("R2", "52", "US")});
+    EXPECT_EQ(s.size(), 3u);
+    EXPECT_GT(s.version(), version);
+}
+
+TEST(ReferenceStore, LookupAcceptsAliasesAndCase) {
+    reference_store s(test_support::small_vocabulary());
+    s.add(make_reference("R1", "5112", "deu"));
+    EXPECT_EQ(ids(s.in_geography("DE")), std::vector<std::string>{"R1"});
+    EXPECT_EQ(ids(s.in_geography("Europe")), std::vector<std::string>{"R1"});
+}
+
+// The subtree and status indices agree with a brute-force filter after random adds, updates and
+// removes.
+TEST(ReferenceStore, IndicesStayConsistentUnderRandomChanges) {
+    const auto vocab = test_support::small_vocabulary();
+    reference_store s(vocab);
+    std::mt19937 rng(7);
+    const std::vector<std::string> industries = {"", "51", "511", "5111", "5112", "52", "521"};
+    const std::vector<std::string> countries = {"", "DE", "FR", "IT", "US", "155", "150"};
+    std::map<std::string, reference_customer> truth;
+    for (int step = 0; step < 2000; ++step) {
+        const std::string id = "R" + std::to_string(rng() % 200);
+        const auto status = static_cast<reference_status>(rng() % 4);
+        auto r = make_reference(id, industries[rng() % industries.size()],
+                                countries[rng() % countries.size()], status);
+        if (truth.count(id) && rng() % 3 == 0) {
+            s.remove(id);
+            truth.erase(id);
+        } else if (truth.count(id)) {
+            s.update(r);
+            truth[id] = r;
+        } else {
+            s.add(r);
+            truth[id] = r;
+        }
+    }
+    const auto under = [](const taxonomy& t, const std::string& code, const std::string& root) {
+        if (code.empty()) return false;
+        const auto top = t.at(root);
+        for (auto n = t.at(code); n != taxonomy::npos; n = t.parent(n))
+            if (n == top) return true;
+        return false;
+    };
+    for (const auto& code : {"51", "511", "5112", "52"}) {
+        std::vector<std::string> expected;
+        for (const auto& [id, r] : truth)
+            if (under(vocab->industries, r.industry, code)) expected.push_back(id);
+        EXPECT_EQ(ids(s.in_industry(code)), expected) << code;
+    }
+    for (const auto& code : {"150", "155", "IT", "019"}) {
+        std::vector<std::string> expected;
+        for (const auto& [id, r] : truth)
+            if (under(vocab->geography, r.country, code)) expected.push_back(id);
+        EXPECT_EQ(ids(s.in_geography(code)), expected) << code;
+    }
+    for (int st = 0; st < 4; ++st) {
+        std::vector<std::string> expected;
+        for (const auto& [id, r] : truth)
+            if (static_cast<int>(r.status) == st) expected.push_back(id);
+        EXPECT_EQ(ids(s.with_status(static_cast<reference_status>(st))), expected);
+    }
+    EXPECT_EQ(s.size(), truth.size());
+}
+
+TEST(ReferenceStore, ConcurrentReadersAndWritersSeeConsistentStates) {
+    reference_store s(test_support::small_vocabulary());
+    std::atomic<bool> done{false};
+    std::thread writer([&] {
+        for (int i = 0; i < 500; ++i) {
+            s.add_all({make_reference("A" + std::to_string(i), "51", "DE"),
+                       make_reference("B" + std::to_string(i), "52", "US")});
+        }
+        done = true;
+    });
+    std::size_t checks = 0;
+    while (!done || checks == 0) {
+        // Batches are atomic: a reader never sees half of one.
+        const auto all = s.all();
+        EXPECT_EQ(all.size() % 2, 0u);
+        ++checks;
+    }
+    writer.join();
+    EXPECT_EQ(s.in_industry("51").size(), 500u);
+}
