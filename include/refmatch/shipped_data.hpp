@@ -36,7 +36,8 @@ namespace refmatch {
 /// A vocabulary of the shipped taxonomies, the given products and activities, and the default
 /// size bands of scoring.md.
 [[nodiscard]] std::shared_ptr<const vocabulary> standard_vocabulary(
-    product_catalog products = {}, activity_catalog activities = {}, size_bands sizes = {});
+    product_catalog products = {}, activity_catalog activities = {},
+    size_bands sizes = size_bands());
 
 namespace detail {
 // The embedded files (generated from src/data/*.csv by cmake/embed_file.cmake).

@@ -1,0 +1,25 @@
+#pragma once
+// The subcommands of the refmatch command-line tool. Each lives in its own cmd_<name>.cpp and is
+// registered in main.cpp with one line: `add_<name>(app, commands)`.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <vector>
+
+namespace refmatch::cli {
+
+/// A registered subcommand and what runs when it is chosen (returns the exit code).
+struct command {
+    CLI::App* app = nullptr;
+    std::function<int()> run;
+};
+
+void add_validate(CLI::App& app, std::vector<command>& commands);
+void add_stats(CLI::App& app, std::vector<command>& commands);
+void add_generate(CLI::App& app, std::vector<command>& commands);
+void add_match(CLI::App& app, std::vector<command>& commands);
+void add_match_batch(CLI::App& app, std::vector<command>& commands);
+void add_gaps(CLI::App& app, std::vector<command>& commands);
+
+}  // namespace refmatch::cli

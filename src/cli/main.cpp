@@ -1,0 +1,42 @@
+// refmatch: the command-line tool. Subcommands are registered here and implemented in
+// cmd_<name>.cpp; the library never prints, the tool writes to std::cout and std::cerr.
+
+#include "commands.hpp"
+
+#include <refmatch/error.hpp>
+#include <refmatch/version.hpp>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+    CLI::App app{
+        "refmatch: customer reference programs: check program files, summarise them, "
+        "generate sample programs."};
+    app.set_version_flag("--version", std::string("refmatch ") + refmatch::version_string);
+    app.require_subcommand(1);
+
+    std::vector<refmatch::cli::command> commands;
+    refmatch::cli::add_validate(app, commands);
+    refmatch::cli::add_stats(app, commands);
+    refmatch::cli::add_generate(app, commands);
+    refmatch::cli::add_match(app, commands);
+    refmatch::cli::add_match_batch(app, commands);
+    refmatch::cli::add_gaps(app, commands);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    try {
+        for (const auto& c : commands)
+            if (c.app->parsed()) return c.run();
+    } catch (const refmatch::error& e) {
+        std::cerr << "refmatch: " << e.what() << '\n';
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "refmatch: unexpected error: " << e.what() << '\n';
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,90 @@
+#pragma once
+// CSV reading and writing shared by the loaders (private to refmatch::io).
+//
+// Reading uses libcsv (RFC 4180: quoted fields, doubled quotes, embedded newlines, CRLF or LF).
+// libcsv reports fields and rows through C callbacks and knows nothing of lines, so this layer
+// tracks the line where each row starts (for error messages), skips blank lines and a UTF-8
+// byte-order mark, and hands complete rows to C++ code outside the callbacks (exceptions must
+// never unwind through libcsv's C frames).
+
+#include <refmatch/error.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace refmatch::detail {
+
+/// One data row: its fields and the line of the file where it starts (1-based).
+struct csv_row {
+    std::size_t line = 0;
+    std::vector<std::string> fields;
+};
+
+/// Called with (bytes parsed so far, total bytes).
+using progress_callback = std::function<void(std::size_t, std::size_t)>;
+
+/// Parses `text` (named `file` in messages). The first non-blank row goes to `on_header`, each
+/// later non-blank row to `on_row`. Throws parse_error for malformed CSV (an unterminated or
+/// stray quote), naming the line where parsing stopped. Exceptions from the callbacks propagate.
+void read_csv(std::string_view text, const std::string& file,
+              const std::function<void(csv_row&)>& on_header,
+              const std::function<void(csv_row&)>& on_row, const progress_callback& progress = {});
+
+/// The first invalid UTF-8 position in `s`, or nullopt when it is valid (overlong forms,
+/// surrogates and code points above U+10FFFF are invalid).
+[[nodiscard]] std::optional<std::size_t> invalid_utf8(std::string_view s);
+
+/// `s` with every byte that is not printable ASCII or part of valid UTF-8 written as `\xNN`, for
+/// showing bad input in a message.
+[[nodiscard]] std::string printable(std::string_view s);
+
+/// What a file format says about one column.
+struct column_spec {
+    std::string_view name;
+    bool required = false;
+};
+
+/// The header of a CSV file matched against the columns a format knows. Columns may come in any
+/// order; an unknown, duplicate or missing required column is an error naming it.
+class csv_columns {
+public:
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+    csv_columns(const std::string& file, const csv_row& header, std::span<const column_spec> specs);
+
+    /// The position of a known column in the file, npos when the file does not have it.
+    [[nodiscard]] std::size_t index(std::string_view name) const;
+    [[nodiscard]] bool has(std::string_view name) const { return index(name) != npos; }
+    [[nodiscard]] std::size_t width() const noexcept { return width_; }
+
+    /// The field of `row` in column `name` ("" when the file lacks the column), checked for valid
+    /// UTF-8. @throws parse_error naming file, line and column.
+    [[nodiscard]] std::string_view get(const csv_row& row, std::string_view name) const;
+
+    /// Checks the field count of a row. @throws parse_error.
+    void check_width(const csv_row& row) const;
+
+    [[nodiscard]] const std::string& file() const noexcept { return file_; }
+
+private:
+    std::string file_;
+    std::vector<std::pair<std::string_view, std::size_t>> positions_;  // spec name -> column
+    std::size_t width_ = 0;
+};
+
+/// Appends one field to `out`, quoted when it holds a comma, quote, CR or LF, or starts or ends
+/// with a space (so it survives any reader).
+void append_csv_field(std::string& out, std::string_view field);
+
+/// Appends a row and CRLF.
+void append_csv_row(std::string& out, std::span<const std::string> fields);
+
+/// Strips ASCII spaces and tabs at both ends.
+[[nodiscard]] std::string_view trim(std::string_view s);
+
+}  // namespace refmatch::detail

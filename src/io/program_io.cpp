@@ -1,0 +1,274 @@
+// Program directories: load_program, save_program, check_program, check_file.
+
+#include "io/tables.hpp"
+
+#include <refmatch/io.hpp>
+#include <refmatch/shipped_data.hpp>
+
+#include <array>
+#include <optional>
+#include <unordered_set>
+
+namespace refmatch {
+namespace {
+
+namespace fs = std::filesystem;
+using detail::table_kind;
+
+constexpr std::array<table_kind, 5> all_kinds = {table_kind::products, table_kind::quotas,
+                                                 table_kind::references, table_kind::prospects,
+                                                 table_kind::usage};
+
+std::string file_name(table_kind kind, file_format format) {
+    return std::string(detail::name_of(kind)) + (format == file_format::csv ? ".csv" : ".json");
+}
+
+// The file of a table in a program directory, if any. @throws parse_error when both formats
+// are present (which one would be meant is unclear).
+std::optional<fs::path> find_table(const fs::path& dir, table_kind kind) {
+    const auto csv = dir / file_name(kind, file_format::csv);
+    const auto json = dir / file_name(kind, file_format::json);
+    const bool has_csv = fs::exists(csv);
+    const bool has_json = fs::exists(json);
+    if (has_csv && has_json)
+        throw parse_error(csv.filename().string(), 0, "",
+                          "one file per table in the program directory",
+                          "both " + csv.filename().string() + " and " + json.filename().string());
+    if (has_csv) return csv;
+    if (has_json) return json;
+    return std::nullopt;
+}
+
+parse_error missing_table(table_kind kind) {
+    return parse_error(file_name(kind, file_format::csv), 0, "",
+                       "a " + file_name(kind, file_format::csv) + " or " +
+                           file_name(kind, file_format::json) + " file in the program directory",
+                       "no such file");
+}
+
+read_options options_for(const fs::path& path, const program_progress_callback& progress,
+                         std::vector<parse_error>* errors = nullptr) {
+    read_options o;
+    o.source = path.filename().string();
+    o.errors = errors;
+    if (progress)
+        o.progress = [progress, name = o.source](std::size_t done, std::size_t total) {
+            progress(name, done, total);
+        };
+    return o;
+}
+
+// The ids of a references file's rows, whatever else is wrong with them (to check usage
+// without repeating a bad reference's error on every use of it).
+std::unordered_set<std::string> reference_ids(const fs::path& path) {
+    std::unordered_set<std::string> ids;
+    std::vector<parse_error> ignored;
+    read_options o;
+    o.source = path.filename().string();
+    o.errors = &ignored;
+    try {
+        detail::read_table(table_kind::references, read_file(path), format_of(path), o,
+                           [&](detail::flat_record& r) { ids.emplace(detail::trim(r.get("id"))); });
+    } catch (const error&) {
+        // Unreadable: it is reported when the file itself is checked.
+    }
+    return ids;
+}
+
+parse_error unreadable(const fs::path& path, const error& e) {
+    return parse_error(path.filename().string(), 0, "", "a readable file", e.what());
+}
+
+// Runs `f` and adds any parse_error or error it throws to `errors`.
+template <class F>
+void collect(std::vector<parse_error>& errors, const fs::path& path, F&& f) {
+    try {
+        f();
+    } catch (const parse_error& e) {
+        errors.push_back(e);
+    } catch (const error& e) {
+        errors.push_back(unreadable(path, e));
+    }
+}
+
+}  // namespace
+
+std::unique_ptr<program> load_program(const fs::path& directory,
+                                      const program_progress_callback& progress) {
+    if (!fs::is_directory(directory))
+        throw error("'" + directory.string() + "': expected a program directory");
+    std::array<std::optional<fs::path>, 5> paths;
+    for (std::size_t i = 0; i < all_kinds.size(); ++i)
+        paths[i] = find_table(directory, all_kinds[i]);
+    if (!paths[0]) throw missing_table(table_kind::products);
+    if (!paths[2]) throw missing_table(table_kind::references);
+
+    const auto read = [&](const fs::path& p) { return read_file(p); };
+    auto products =
+        parse_products(read(*paths[0]), format_of(*paths[0]), options_for(*paths[0], progress));
+    activity_catalog activities;
+    quota_policy quotas;
+    if (paths[1])
+        quotas = parse_quotas(read(*paths[1]), format_of(*paths[1]), activities,
+                              options_for(*paths[1], progress));
+    const auto vocab = standard_vocabulary(std::move(products), std::move(activities));
+
+    auto out = std::make_unique<program>(vocab);
+    out->quotas = quotas;
+    out->references.add_all(parse_references(read(*paths[2]), format_of(*paths[2]), *vocab,
+                                             options_for(*paths[2], progress)));
+    if (paths[3])
+        out->prospects.add_all(parse_prospects(read(*paths[3]), format_of(*paths[3]), *vocab,
+                                               options_for(*paths[3], progress)));
+    if (paths[4]) {
+        const auto& refs = out->references;
+        for (auto& e : parse_usage(read(*paths[4]), format_of(*paths[4]), *vocab,
+                                   options_for(*paths[4], progress),
+                                   [&](std::string_view id) { return refs.contains(id); }))
+            out->usage.record(std::move(e));
+    }
+    return out;
+}
+
+void save_program(const program& p, const fs::path& directory, file_format format) {
+    fs::create_directories(directory);
+    const auto& v = *p.vocab;
+    const auto path = [&](table_kind kind) { return directory / file_name(kind, format); };
+    save_products(path(table_kind::products), v.products);
+    save_quotas(path(table_kind::quotas), p.quotas, v.activities);
+    save_references(path(table_kind::references), p.references.all(), v);
+    save_prospects(path(table_kind::prospects), p.prospects.all(), v);
+    save_usage(path(table_kind::usage), p.usage.events(), v);
+    const auto other = format == file_format::csv ? file_format::json : file_format::csv;
+    for (const auto kind : all_kinds) fs::remove(directory / file_name(kind, other));
+}
+
+std::vector<parse_error> check_program(const fs::path& directory) {
+    std::vector<parse_error> errors;
+    if (!fs::is_directory(directory)) {
+        errors.emplace_back(directory.string(), 0, "", "a program directory", "no such directory");
+        return errors;
+    }
+    std::array<std::optional<fs::path>, 5> paths;
+    for (std::size_t i = 0; i < all_kinds.size(); ++i)
+        collect(errors, directory, [&] { paths[i] = find_table(directory, all_kinds[i]); });
+    if (!paths[0]) errors.push_back(missing_table(table_kind::products));
+    if (!paths[2]) errors.push_back(missing_table(table_kind::references));
+
+    product_catalog products;
+    if (paths[0])
+        collect(errors, *paths[0], [&] {
+            products = parse_products(read_file(*paths[0]), format_of(*paths[0]),
+                                      options_for(*paths[0], {}, &errors));
+        });
+    activity_catalog activities;
+    if (paths[1])
+        collect(errors, *paths[1], [&] {
+            (void)parse_quotas(read_file(*paths[1]), format_of(*paths[1]), activities,
+                               options_for(*paths[1], {}, &errors));
+        });
+    const auto vocab = standard_vocabulary(std::move(products), std::move(activities));
+    if (paths[2])
+        collect(errors, *paths[2], [&] {
+            (void)parse_references(read_file(*paths[2]), format_of(*paths[2]), *vocab,
+                                   options_for(*paths[2], {}, &errors));
+        });
+    if (paths[3])
+        collect(errors, *paths[3], [&] {
+            (void)parse_prospects(read_file(*paths[3]), format_of(*paths[3]), *vocab,
+                                  options_for(*paths[3], {}, &errors));
+        });
+    if (paths[4]) {
+        const auto ids = paths[2] ? reference_ids(*paths[2]) : std::unordered_set<std::string>{};
+        collect(errors, *paths[4], [&] {
+            (void)parse_usage(read_file(*paths[4]), format_of(*paths[4]), *vocab,
+                              options_for(*paths[4], {}, &errors),
+                              [&](std::string_view id) { return ids.count(std::string(id)) != 0; });
+        });
+    }
+    return errors;
+}
+
+std::vector<parse_error> check_file(const fs::path& path) {
+    if (fs::is_directory(path)) return check_program(path);
+    std::vector<parse_error> errors;
+    const std::string stem = path.stem().string();
+    std::optional<table_kind> kind;
+    for (const auto k : all_kinds) {
+        const auto name = detail::name_of(k);
+        const bool named = stem == name || (stem.size() > name.size() &&
+                                            (stem.starts_with(std::string(name) + "_") ||
+                                             stem.starts_with(std::string(name) + "-") ||
+                                             stem.ends_with("_" + std::string(name)) ||
+                                             stem.ends_with("-" + std::string(name))));
+        if (named && !kind) kind = k;
+    }
+    if (!kind)
+        throw error("'" + path.filename().string() +
+                    "': expected a file named after its table (products, quotas, references, "
+                    "prospects or usage, with .csv or .json)");
+    file_format format{};
+    std::string text;
+    try {
+        format = format_of(path);
+        text = read_file(path);
+    } catch (const error& e) {
+        errors.push_back(unreadable(path, e));
+        return errors;
+    }
+
+    // The context: the products, quota table and references beside the file, read leniently
+    // (their own errors belong to their own check).
+    const auto dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    std::vector<parse_error> ignored;
+    const auto sibling = [&](table_kind k) -> std::optional<fs::path> {
+        try {
+            return find_table(dir, k);
+        } catch (const parse_error&) {
+            return std::nullopt;
+        }
+    };
+    product_catalog products;
+    activity_catalog activities;
+    if (*kind != table_kind::products && *kind != table_kind::quotas) {
+        if (const auto p = sibling(table_kind::products))
+            collect(ignored, *p, [&] {
+                products =
+                    parse_products(read_file(*p), format_of(*p), options_for(*p, {}, &ignored));
+            });
+        if (const auto q = sibling(table_kind::quotas))
+            collect(ignored, *q, [&] {
+                (void)parse_quotas(read_file(*q), format_of(*q), activities,
+                                   options_for(*q, {}, &ignored));
+            });
+    }
+    const auto vocab = standard_vocabulary(std::move(products), std::move(activities));
+    const auto options = options_for(path, {}, &errors);
+    switch (*kind) {
+        case table_kind::products:
+            (void)parse_products(text, format, options);
+            break;
+        case table_kind::quotas: {
+            activity_catalog fresh;
+            (void)parse_quotas(text, format, fresh, options);
+            break;
+        }
+        case table_kind::references:
+            (void)parse_references(text, format, *vocab, options);
+            break;
+        case table_kind::prospects:
+            (void)parse_prospects(text, format, *vocab, options);
+            break;
+        case table_kind::usage: {
+            const auto refs = sibling(table_kind::references);
+            const auto ids = refs ? reference_ids(*refs) : std::unordered_set<std::string>{};
+            std::function<bool(std::string_view)> known;
+            if (refs) known = [&](std::string_view id) { return ids.count(std::string(id)) != 0; };
+            (void)parse_usage(text, format, *vocab, options, known);
+            break;
+        }
+    }
+    return errors;
+}
+
+}  // namespace refmatch

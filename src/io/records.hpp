@@ -1,0 +1,84 @@
+#pragma once
+// Conversion between records (product, quota, reference, prospect, usage event) and their fields
+// as text, shared by the CSV and JSON formats (private to refmatch::io).
+//
+// Both formats first turn one record of input into a `flat_record` (field name -> text; JSON
+// arrays become ';'-joined lists), so that every check and every message is written once.
+
+#include "io/csv.hpp"
+
+#include <refmatch/error.hpp>
+#include <refmatch/prospect.hpp>
+#include <refmatch/quota.hpp>
+#include <refmatch/reference.hpp>
+#include <refmatch/usage_ledger.hpp>
+#include <refmatch/vocabulary.hpp>
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace refmatch::detail {
+
+/// The kinds of table a program has, with their column specs (in the order files are written).
+enum class table_kind { products, quotas, references, prospects, usage };
+
+std::span<const column_spec> columns_of(table_kind kind);
+/// "products", "quotas", ... (file stem and JSON array key).
+std::string_view name_of(table_kind kind);
+
+/// Where a record was: "line 5" (CSV) or "references[3]" (JSON), kept cheaply and described
+/// only when a message needs it.
+struct record_place {
+    std::size_t line = 0;
+    std::size_t index = 0;
+    std::string_view table;
+    [[nodiscard]] std::string describe() const {
+        return line ? "line " + std::to_string(line)
+                    : std::string(table) + "[" + std::to_string(index) + "]";
+    }
+};
+
+/// One input record as named text fields, with where it came from for messages.
+struct flat_record {
+    const std::string* file = nullptr;
+    std::size_t line = 0;    // CSV line; 0 for JSON
+    std::size_t index = 0;   // JSON: position in the table's array
+    std::string_view table;  // JSON: the table's array key
+    std::string prefix;      // JSON path of the record ("references[3]."); "" for CSV
+
+    [[nodiscard]] record_place place() const { return {line, index, table}; }
+    std::vector<std::pair<std::string_view, std::string>> fields;
+
+    /// The text of a field, "" when absent.
+    [[nodiscard]] std::string_view get(std::string_view name) const;
+    /// A parse_error for field `name` of this record.
+    [[nodiscard]] parse_error fail(std::string_view name, std::string expected,
+                                   std::string_view found) const;
+    /// Turns a store's validation_error about this record into a parse_error.
+    [[nodiscard]] parse_error fail(const validation_error& e) const;
+};
+
+product build_product(const flat_record& r);
+/// Registers a custom activity in `activities` when the name is new.
+std::pair<activity_id, quota_limit> build_quota(const flat_record& r, activity_catalog& activities);
+/// Parses and validates a reference against the vocabulary (as the store would).
+reference_customer build_reference(const flat_record& r, const vocabulary& v);
+prospect build_prospect(const flat_record& r, const vocabulary& v);
+usage_event build_usage(const flat_record& r, const vocabulary& v);
+
+/// The fields of a record, as text, in `columns_of(kind)` order (what CSV writes).
+std::vector<std::string> product_fields(const product& p);
+std::vector<std::string> quota_fields(std::string_view activity, const quota_limit& q);
+std::vector<std::string> reference_fields(const reference_customer& r, const vocabulary& v);
+std::vector<std::string> prospect_fields(const prospect& p, const vocabulary& v);
+std::vector<std::string> usage_fields(const usage_event& e, const vocabulary& v);
+
+/// "case_study:2/365/90" (a consent with a personal limit) or "sales_call".
+std::string format_consent(const activity_consent& c, const activity_catalog& activities);
+/// Formats a double without trailing zeros, exactly enough to read back the same value.
+std::string format_number(double x);
+
+}  // namespace refmatch::detail

@@ -1,0 +1,477 @@
+// Tables as CSV and JSON text and files: parse_*, format_*, load_*, save_*.
+
+#include "io/csv.hpp"
+#include "io/records.hpp"
+#include "io/tables.hpp"
+
+#include <refmatch/io.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <unordered_map>
+
+namespace refmatch {
+namespace detail {
+namespace {
+
+using json = nlohmann::json;
+
+std::string json_format_name(table_kind kind) {
+    return "refmatch-" + std::string(name_of(kind));
+}
+
+// One JSON value of a record as text (see records.hpp): strings as they are, numbers in their
+// JSON spelling, null as "", lists joined with ';'.
+std::string flatten_value(const flat_record& r, std::string_view key, const json& value) {
+    switch (value.type()) {
+        case json::value_t::null:
+            return "";
+        case json::value_t::string:
+            return value.get<std::string>();
+        case json::value_t::number_integer:
+        case json::value_t::number_unsigned:
+        case json::value_t::number_float:
+            return value.dump();
+        case json::value_t::array: {
+            std::string out;
+            std::size_t i = 0;
+            for (const auto& item : value) {
+                std::string text;
+                const std::string item_field = std::string(key) + "[" + std::to_string(i++) + "]";
+                if (item.is_string()) {
+                    text = item.get<std::string>();
+                } else if (key == "consents" && item.is_object()) {
+                    // {"activity": "case_study", "max_uses": 2, "window_days": 365,
+                    //  "cooldown_days": 90}; any limit key makes it a personal limit.
+                    bool limited = false;
+                    std::string limit[3] = {"-", "365", "0"};
+                    for (const auto& [k, v] : item.items()) {
+                        std::size_t slot = 3;
+                        if (k == "activity") {
+                            if (!v.is_string())
+                                throw r.fail(item_field + ".activity", "a string", v.dump());
+                            text = v.get<std::string>() + text;
+                            continue;
+                        }
+                        if (k == "max_uses") slot = 0;
+                        if (k == "window_days") slot = 1;
+                        if (k == "cooldown_days") slot = 2;
+                        if (slot == 3)
+                            throw r.fail(item_field,
+                                         "only the keys activity, max_uses, window_days, "
+                                         "cooldown_days",
+                                         "unknown key " + k);
+                        if (!v.is_null() && !v.is_number_unsigned() && !v.is_number_integer())
+                            throw r.fail(item_field + "." + k, "a whole number", v.dump());
+                        limited = true;
+                        if (!v.is_null()) limit[slot] = v.dump();
+                    }
+                    if (limited) text += ":" + limit[0] + "/" + limit[1] + "/" + limit[2];
+                } else {
+                    throw r.fail(item_field, "a string", item.dump());
+                }
+                if (text.find(';') != std::string::npos)
+                    throw r.fail(item_field, "an item without ';'", text);
+                if (!out.empty()) out += ';';
+                out += text;
+            }
+            return out;
+        }
+        default:
+            throw r.fail(key, "a string, a number or a list", value.dump());
+    }
+}
+
+// Field values as JSON when writing: numbers as numbers, lists as arrays, empty fields left out.
+void put_json_field(json& object, std::string_view name, const std::string& text) {
+    static const std::vector<std::string_view> whole = {"size_band", "nps", "max_uses",
+                                                        "window_days", "cooldown_days"};
+    static const std::vector<std::string_view> real = {"csat", "health", "deal_value"};
+    const std::string key(name);
+    if (text.empty()) {
+        if (name == "max_uses") object[key] = nullptr;  // no limit, said explicitly
+        return;
+    }
+    if (std::find(whole.begin(), whole.end(), name) != whole.end()) {
+        object[key] = std::stoull(text);
+    } else if (std::find(real.begin(), real.end(), name) != real.end()) {
+        object[key] = std::stod(text);
+    } else if (name == "products" || name == "exclusions") {
+        json list = json::array();
+        std::size_t start = 0;
+        while (start <= text.size()) {
+            const auto cut = text.find(';', start);
+            list.push_back(text.substr(start, cut - start));
+            if (cut == std::string::npos) break;
+            start = cut + 1;
+        }
+        object[key] = std::move(list);
+    } else if (name == "consents") {
+        json list = json::array();
+        std::size_t start = 0;
+        while (start <= text.size()) {
+            const auto cut = text.find(';', start);
+            const std::string item = text.substr(start, cut - start);
+            const auto colon = item.find(':');
+            json consent = {{"activity", item.substr(0, colon)}};
+            if (colon != std::string::npos) {
+                const auto s1 = item.find('/', colon);
+                const auto s2 = item.find('/', s1 + 1);
+                const std::string max = item.substr(colon + 1, s1 - colon - 1);
+                consent["max_uses"] = max == "-" ? json(nullptr) : json(std::stoull(max));
+                consent["window_days"] = std::stoull(item.substr(s1 + 1, s2 - s1 - 1));
+                consent["cooldown_days"] = std::stoull(item.substr(s2 + 1));
+            }
+            list.push_back(std::move(consent));
+            if (cut == std::string::npos) break;
+            start = cut + 1;
+        }
+        object[key] = std::move(list);
+    } else {
+        object[key] = text;
+    }
+}
+
+std::size_t line_of_offset(std::string_view text, std::size_t offset) {
+    offset = std::min(offset, text.size());
+    return 1 + static_cast<std::size_t>(std::count(
+                   text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+}
+
+void read_json_table(table_kind kind, std::string_view text, const std::string& file,
+                     const std::function<void(flat_record&)>& on_record,
+                     const std::function<void(const parse_error&)>& on_error) {
+    json doc;
+    try {
+        doc = json::parse(text.begin(), text.end());
+    } catch (const json::parse_error& e) {
+        std::string what = e.what();
+        // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error ..."
+        if (const auto colon = what.find(": "); colon != std::string::npos)
+            what = what.substr(colon + 2);
+        throw parse_error(file, line_of_offset(text, e.byte ? e.byte - 1 : 0), "", "valid JSON",
+                          printable(what));
+    }
+    const std::string format_name = json_format_name(kind);
+    const std::string key(name_of(kind));
+    if (!doc.is_object())
+        throw parse_error(file, 0, "", "a JSON object with format, version and " + key,
+                          doc.dump().substr(0, 40));
+    for (const auto& [k, v] : doc.items())
+        if (k != "format" && k != "version" && k != key)
+            throw parse_error(file, 0, "", "only the keys format, version, " + key,
+                              "unknown key " + k);
+    const auto format = doc.find("format");
+    if (format == doc.end() || !format->is_string() || format->get<std::string>() != format_name)
+        throw parse_error(file, 0, "format", "\"" + format_name + "\"",
+                          format == doc.end() ? std::string() : format->dump());
+    const auto version = doc.find("version");
+    if (version == doc.end() || !version->is_number_integer() ||
+        version->get<long long>() != json_format_version)
+        throw parse_error(file, 0, "version",
+                          "format version " + std::to_string(json_format_version),
+                          version == doc.end() ? std::string() : version->dump());
+    const auto rows = doc.find(key);
+    if (rows == doc.end()) return;
+    if (!rows->is_array()) throw parse_error(file, 0, key, "a list of records", rows->dump());
+    const auto specs = columns_of(kind);
+    std::size_t i = 0;
+    for (const auto& item : *rows) {
+        flat_record r;
+        r.file = &file;
+        r.index = i;
+        r.table = name_of(kind);
+        r.prefix = key + "[" + std::to_string(i++) + "].";
+        try {
+            if (!item.is_object()) throw r.fail("", "a JSON object", item.dump());
+            std::string unknown;
+            for (const auto& [k, v] : item.items()) {
+                const auto spec = std::find_if(specs.begin(), specs.end(),
+                                               [&](const column_spec& s) { return s.name == k; });
+                if (spec == specs.end()) {
+                    unknown += (unknown.empty() ? "" : ", ") + k;
+                    continue;
+                }
+                r.fields.emplace_back(spec->name, flatten_value(r, spec->name, v));
+            }
+            if (!unknown.empty()) {
+                std::string known;
+                for (const auto& s : specs)
+                    known += (known.empty() ? "" : ", ") + std::string(s.name);
+                throw r.fail("", "only the keys " + known, "unknown keys " + unknown);
+            }
+        } catch (const parse_error& e) {
+            on_error(e);
+            continue;
+        }
+        on_record(r);
+    }
+}
+
+}  // namespace
+
+void read_table(table_kind kind, std::string_view text, file_format format,
+                const read_options& options, const std::function<void(flat_record&)>& on_record) {
+    const std::string file = options.source.empty() ? std::string("input") : options.source;
+    const auto on_error = [&](const parse_error& e) {
+        if (!options.errors) throw e;
+        options.errors->push_back(e);
+    };
+    // Record-level errors are collected and reading goes on; file-level ones (syntax, header)
+    // end the file.
+    const auto guarded = [&](flat_record& r) {
+        try {
+            on_record(r);
+        } catch (const parse_error& e) {
+            on_error(e);
+        }
+    };
+    try {
+        if (format == file_format::json) {
+            read_json_table(kind, text, file, guarded, on_error);
+            if (options.progress) options.progress(text.size(), text.size());
+            return;
+        }
+        std::optional<csv_columns> columns;
+        const auto specs = columns_of(kind);
+        read_csv(
+            text, file, [&](csv_row& header) { columns.emplace(file, header, specs); },
+            [&](csv_row& row) {
+                flat_record r;
+                r.file = &file;
+                r.line = row.line;
+                try {
+                    columns->check_width(row);
+                    r.fields.reserve(specs.size());
+                    for (const auto& s : specs) {
+                        const auto i = columns->index(s.name);
+                        if (i == csv_columns::npos) continue;
+                        (void)columns->get(row, s.name);  // UTF-8 check
+                        r.fields.emplace_back(s.name, std::move(row.fields[i]));
+                    }
+                } catch (const parse_error& e) {
+                    on_error(e);
+                    return;
+                }
+                guarded(r);
+            },
+            options.progress);
+    } catch (const parse_error& e) {
+        if (!options.errors) throw;
+        // Thrown by on_error itself only when not collecting; here a file-level error.
+        options.errors->push_back(e);
+    }
+}
+
+std::string write_table(
+    table_kind kind, file_format format,
+    const std::function<void(const std::function<void(const std::vector<std::string>&)>&)>& rows) {
+    const auto specs = columns_of(kind);
+    if (format == file_format::csv) {
+        std::string out;
+        std::vector<std::string> header;
+        for (const auto& s : specs)
+            if (s.name != "employees") header.emplace_back(s.name);
+        append_csv_row(out, header);
+        std::vector<std::string> written;
+        rows([&](const std::vector<std::string>& fields) {
+            written.clear();
+            for (std::size_t i = 0; i < specs.size(); ++i)
+                if (specs[i].name != "employees") written.push_back(fields[i]);
+            append_csv_row(out, written);
+        });
+        return out;
+    }
+    json list = json::array();
+    rows([&](const std::vector<std::string>& fields) {
+        json object = json::object();
+        for (std::size_t i = 0; i < specs.size(); ++i) {
+            if (specs[i].name == "employees") continue;
+            if (i == 0)
+                object[std::string(specs[i].name)] = fields[i];
+            else
+                put_json_field(object, specs[i].name, fields[i]);
+        }
+        list.push_back(std::move(object));
+    });
+    json doc = {{"format", json_format_name(kind)},
+                {"version", json_format_version},
+                {std::string(name_of(kind)), std::move(list)}};
+    return doc.dump(1) + "\n";
+}
+
+}  // namespace detail
+
+using detail::flat_record;
+using detail::table_kind;
+
+file_format format_of(const std::filesystem::path& path) {
+    const auto ext = detail::ascii_lower(path.extension().string());
+    if (ext == ".csv") return file_format::csv;
+    if (ext == ".json") return file_format::json;
+    throw error("'" + path.string() + "': expected a .csv or .json file");
+}
+
+product_catalog parse_products(std::string_view text, file_format format,
+                               const read_options& options) {
+    product_catalog out;
+    std::unordered_map<std::string, detail::record_place> seen;
+    detail::read_table(table_kind::products, text, format, options, [&](flat_record& r) {
+        auto p = detail::build_product(r);
+        if (const auto [it, fresh] = seen.emplace(p.id, r.place()); !fresh)
+            throw r.fail("id",
+                         "a product id not used before (first on " + it->second.describe() + ")",
+                         p.id);
+        out.add(std::move(p));
+    });
+    return out;
+}
+
+quota_policy parse_quotas(std::string_view text, file_format format, activity_catalog& activities,
+                          const read_options& options) {
+    quota_policy out;
+    // Register custom activities only once the whole table is good (all or nothing).
+    activity_catalog staged = activities;
+    std::unordered_map<std::string, detail::record_place> seen;
+    detail::read_table(table_kind::quotas, text, format, options, [&](flat_record& r) {
+        activity_catalog attempt = staged;
+        const auto [id, limit] = detail::build_quota(r, attempt);
+        const auto& name = attempt.name(id);
+        if (const auto [it, fresh] = seen.emplace(name, r.place()); !fresh)
+            throw r.fail("activity", "each activity once (first on " + it->second.describe() + ")",
+                         name);
+        staged = std::move(attempt);
+        out.set(id, limit);
+    });
+    activities = std::move(staged);
+    return out;
+}
+
+std::vector<reference_customer> parse_references(std::string_view text, file_format format,
+                                                 const vocabulary& vocab,
+                                                 const read_options& options) {
+    std::vector<reference_customer> out;
+    std::unordered_map<std::string, detail::record_place> seen;
+    detail::read_table(table_kind::references, text, format, options, [&](flat_record& r) {
+        auto c = detail::build_reference(r, vocab);
+        if (const auto [it, fresh] = seen.emplace(c.id, r.place()); !fresh)
+            throw r.fail("id",
+                         "a reference id not used before (first on " + it->second.describe() + ")",
+                         c.id);
+        out.push_back(std::move(c));
+    });
+    return out;
+}
+
+std::vector<prospect> parse_prospects(std::string_view text, file_format format,
+                                      const vocabulary& vocab, const read_options& options) {
+    std::vector<prospect> out;
+    std::unordered_map<std::string, detail::record_place> seen;
+    detail::read_table(table_kind::prospects, text, format, options, [&](flat_record& r) {
+        auto p = detail::build_prospect(r, vocab);
+        if (const auto [it, fresh] = seen.emplace(p.id, r.place()); !fresh)
+            throw r.fail("id",
+                         "a prospect id not used before (first on " + it->second.describe() + ")",
+                         p.id);
+        out.push_back(std::move(p));
+    });
+    return out;
+}
+
+std::vector<usage_event> parse_usage(std::string_view text, file_format format,
+                                     const vocabulary& vocab, const read_options& options,
+                                     const std::function<bool(std::string_view)>& known_reference) {
+    std::vector<usage_event> out;
+    detail::read_table(table_kind::usage, text, format, options, [&](flat_record& r) {
+        auto e = detail::build_usage(r, vocab);
+        if (known_reference && !known_reference(e.reference_id))
+            throw r.fail("reference_id", "a reference id of the program", e.reference_id);
+        out.push_back(std::move(e));
+    });
+    return out;
+}
+
+std::string format_products(const product_catalog& products, file_format format) {
+    return detail::write_table(table_kind::products, format, [&](const auto& emit) {
+        for (const auto& p : products.products()) emit(detail::product_fields(p));
+    });
+}
+
+std::string format_quotas(const quota_policy& quotas, const activity_catalog& activities,
+                          file_format format) {
+    return detail::write_table(table_kind::quotas, format, [&](const auto& emit) {
+        for (std::uint16_t i = 0; i < activities.size(); ++i)
+            emit(detail::quota_fields(activities.names()[i], quotas.limit(activity_id{i})));
+    });
+}
+
+std::string format_references(std::span<const reference_customer> references,
+                              const vocabulary& vocab, file_format format) {
+    return detail::write_table(table_kind::references, format, [&](const auto& emit) {
+        for (const auto& r : references) emit(detail::reference_fields(r, vocab));
+    });
+}
+
+std::string format_prospects(std::span<const prospect> prospects, const vocabulary& vocab,
+                             file_format format) {
+    return detail::write_table(table_kind::prospects, format, [&](const auto& emit) {
+        for (const auto& p : prospects) emit(detail::prospect_fields(p, vocab));
+    });
+}
+
+std::string format_usage(std::span<const usage_event> events, const vocabulary& vocab,
+                         file_format format) {
+    return detail::write_table(table_kind::usage, format, [&](const auto& emit) {
+        for (const auto& e : events) emit(detail::usage_fields(e, vocab));
+    });
+}
+
+namespace {
+read_options file_options(const std::filesystem::path& path, progress_callback progress = {}) {
+    read_options o;
+    o.source = path.filename().string();
+    o.progress = std::move(progress);
+    return o;
+}
+}  // namespace
+
+product_catalog load_products(const std::filesystem::path& path) {
+    return parse_products(read_file(path), format_of(path), file_options(path));
+}
+quota_policy load_quotas(const std::filesystem::path& path, activity_catalog& activities) {
+    return parse_quotas(read_file(path), format_of(path), activities, file_options(path));
+}
+std::vector<reference_customer> load_references(const std::filesystem::path& path,
+                                                const vocabulary& vocab,
+                                                const progress_callback& progress) {
+    return parse_references(read_file(path), format_of(path), vocab, file_options(path, progress));
+}
+std::vector<prospect> load_prospects(const std::filesystem::path& path, const vocabulary& vocab) {
+    return parse_prospects(read_file(path), format_of(path), vocab, file_options(path));
+}
+std::vector<usage_event> load_usage(const std::filesystem::path& path, const vocabulary& vocab) {
+    return parse_usage(read_file(path), format_of(path), vocab, file_options(path));
+}
+
+void save_products(const std::filesystem::path& path, const product_catalog& products) {
+    write_file_atomically(path, format_products(products, format_of(path)));
+}
+void save_quotas(const std::filesystem::path& path, const quota_policy& quotas,
+                 const activity_catalog& activities) {
+    write_file_atomically(path, format_quotas(quotas, activities, format_of(path)));
+}
+void save_references(const std::filesystem::path& path,
+                     std::span<const reference_customer> references, const vocabulary& vocab) {
+    write_file_atomically(path, format_references(references, vocab, format_of(path)));
+}
+void save_prospects(const std::filesystem::path& path, std::span<const prospect> prospects,
+                    const vocabulary& vocab) {
+    write_file_atomically(path, format_prospects(prospects, vocab, format_of(path)));
+}
+void save_usage(const std::filesystem::path& path, std::span<const usage_event> events,
+                const vocabulary& vocab) {
+    write_file_atomically(path, format_usage(events, vocab, format_of(path)));
+}
+
+}  // namespace refmatch

@@ -1,0 +1,27 @@
+#pragma once
+// Reading and writing one table in either format (private to refmatch::io).
+
+#include "io/records.hpp"
+
+#include <refmatch/io.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace refmatch::detail {
+
+/// Reads the records of a table, calling `on_record` for each. With `options.errors` set, errors
+/// of a record are collected and the next record is read; file-level errors (syntax, header,
+/// JSON envelope) end the file. Without it the first error is thrown.
+void read_table(table_kind kind, std::string_view text, file_format format,
+                const read_options& options, const std::function<void(flat_record&)>& on_record);
+
+/// Writes a table: `rows(emit)` calls `emit` with the fields of each record in
+/// `columns_of(kind)` order.
+std::string write_table(
+    table_kind kind, file_format format,
+    const std::function<void(const std::function<void(const std::vector<std::string>&)>&)>& rows);
+
+}  // namespace refmatch::detail

@@ -1,0 +1,540 @@
+// CSV/JSON readers and writers: taxonomy files, program files, error messages, round trips.
+
+#include <refmatch/io.hpp>
+#include <refmatch/shipped_data.hpp>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace fs = std::filesystem;
+using refmatch::parse_taxonomy_csv;
+using refmatch::taxonomy;
+
+namespace {
+
+// Runs `f` and returns the message of the parse_error it throws ("" if none).
+template <class F>
+std::string parse_message(F&& f) {
+    try {
+        f();
+    } catch (const refmatch::parse_error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST(TaxonomyCsv, ParsesAnyColumnOrderQuotingAndCrlf) {
+    const auto t = parse_taxonomy_csv(
+        "parent,code,title\r\n,A,\"Alpha, the first\"\r\nA,A1,\"Say \"\"hi\"\"\"\r\n\r\n"
+        "A1,A11,\"two\r\nlines\"\r\n,B,Beta",
+        "t.csv");
+    EXPECT_EQ(t.size(), 5u);
+    EXPECT_EQ(t.title(t.at("A")), "Alpha, the first");
+    EXPECT_EQ(t.title(t.at("A1")), "Say \"hi\"");
+    EXPECT_EQ(t.title(t.at("A11")), "two\r\nlines");
+    EXPECT_EQ(t.depth(t.at("A11")), 3u);
+    EXPECT_EQ(t.depth(t.at("B")), 1u);
+}
+
+TEST(TaxonomyCsv, ChecksTheOptionalLevelColumn) {
+    EXPECT_NO_THROW((void)parse_taxonomy_csv("code,title,level,parent\nA,a,1,\nA1,a1,2,A\n", "t"));
+    EXPECT_EQ(parse_message([] {
+                  (void)parse_taxonomy_csv("code,title,level,parent\nA,a,1,\nA1,a1,3,A\n", "t.csv");
+              }),
+              "t.csv:3: field 'level': expected the code's depth in the tree (2), got '3'");
+}
+
+TEST(TaxonomyCsv, ErrorsNameFileLineAndField) {
+    // Line numbers count physical lines, including a quoted field spanning two lines.
+    EXPECT_EQ(parse_message([] {
+                  (void)parse_taxonomy_csv("code,title,parent\nA,\"a\nb\",\nA1,a1,Z\n", "t.csv");
+              }),
+              "t.csv:4: field 'parent': expected a code defined in the taxonomy, got 'Z'");
+    EXPECT_EQ(parse_message([] {
+                  (void)parse_taxonomy_csv("code,title,parent\r\nA,a,\r\nA,again,\r\n", "t.csv");
+              }),
+              "t.csv:3: field 'code': expected a code not defined before (first defined on line "
+              "2), got 'A'");
+    EXPECT_EQ(parse_message(
+                  [] { (void)parse_taxonomy_csv("code,title,parent\nA,a,\n,empty,A\n", "t.csv"); }),
+              "t.csv:3: field 'code': expected a non-empty code, got ''");
+    EXPECT_EQ(
+        parse_message(
+            [] { (void)parse_taxonomy_csv("code,title,parent\nA,a,\nX,x,Y\nY,y,X\n", "t.csv"); }),
+        "t.csv:3: field 'parent': expected a tree (every code reachable from the root), got 'a "
+        "cycle X -> Y -> X'");
+    EXPECT_EQ(parse_message([] {
+                  (void)parse_taxonomy_csv("code,title,parent\nA,caf\xC3\xA9,\nB,caf\xE9,\n",
+                                           "t.csv");
+              }),
+              "t.csv:3: field 'title': expected valid UTF-8, got 'caf\\xE9'");
+    EXPECT_EQ(parse_message(
+                  [] { (void)parse_taxonomy_csv("code,title,parent\nA,a,\nB,\"b,\n", "t.csv"); }),
+              "t.csv:4: expected well-formed CSV (RFC 4180 quoting), got 'a stray or "
+              "unterminated quote'");
+    EXPECT_EQ(parse_message([] {
+                  (void)parse_taxonomy_csv("code,title,parent\nA,a,\nB,b\"x\",\n", "t.csv");
+              }),
+              "t.csv:3: expected well-formed CSV (RFC 4180 quoting), got 'a stray or "
+              "unterminated quote'");
+    EXPECT_EQ(parse_message([] { (void)parse_taxonomy_csv("code,title,parent\nA,a\n", "t.csv"); }),
+              "t.csv:2: expected 3 fields as in the header, got '2 fields'");
+}
+
+TEST(TaxonomyCsv, ReportsUnknownAndMissingColumns) {
+    EXPECT_EQ(parse_message([] {
+                  (void)parse_taxonomy_csv("code,title,parent,colour,size\nA,a,,red,1\n", "t.csv");
+              }),
+              "t.csv:1: expected only the columns code, title, parent, level, got 'unknown "
+              "columns colour, size'");
+    EXPECT_EQ(parse_message([] { (void)parse_taxonomy_csv("code,parent\nA,\n", "t.csv"); }),
+              "t.csv:1: expected the required columns code, title, parent, got 'no column title'");
+    EXPECT_EQ(parse_message([] { (void)parse_taxonomy_csv("", "t.csv"); }),
+              "t.csv:1: expected a header row, got 'an empty file'");
+}
+
+TEST(TaxonomyCsv, LoadsFromAFileNamedInMessages) {
+    const auto dir = fs::temp_directory_path() / "refmatch_io_test_taxonomy";
+    fs::create_directories(dir);
+    const auto path = dir / "tiny.csv";
+    refmatch::write_file_atomically(path,
+                                    "\xEF\xBB\xBF"
+                                    "code,title,parent\nA,\xC3\x84pfel,\n");
+    const auto t = refmatch::load_taxonomy_csv(path);
+    EXPECT_EQ(t.title(t.at("A")), "\xC3\x84pfel");
+    refmatch::write_file_atomically(path, "code,title,parent\nA,a,B\n");
+    EXPECT_EQ(parse_message([&] { (void)refmatch::load_taxonomy_csv(path); }),
+              "tiny.csv:2: field 'parent': expected a code defined in the taxonomy, got 'B'");
+    EXPECT_THROW((void)refmatch::load_taxonomy_csv(dir / "absent.csv"), refmatch::error);
+    fs::remove_all(dir);
+}
+
+// --- Tables -------------------------------------------------------------------------------------
+
+namespace {
+
+using refmatch::file_format;
+
+std::shared_ptr<const refmatch::vocabulary> test_vocabulary() {
+    refmatch::product_catalog products;
+    products.add({"crm", "CRM Suite", "sales"});
+    products.add({"erp", "ERP Core", "finance"});
+    products.add({"bi", "Analytics", "data"});
+    return refmatch::standard_vocabulary(products);
+}
+
+refmatch::read_options named(std::string source,
+                             std::vector<refmatch::parse_error>* errors = nullptr) {
+    refmatch::read_options o;
+    o.source = std::move(source);
+    o.errors = errors;
+    return o;
+}
+
+constexpr const char* reference_header =
+    "id,name,industry,products,country,size_band,status,consents,nps,csat,health,owner,"
+    "last_contact\n";
+
+// A temporary directory removed at the end of a test.
+struct temp_dir {
+    fs::path path;
+    explicit temp_dir(const std::string& name) : path(fs::temp_directory_path() / name) {
+        fs::remove_all(path);
+        fs::create_directories(path);
+    }
+    ~temp_dir() { fs::remove_all(path); }
+    void write(const std::string& file, const std::string& text) const {
+        std::ofstream(path / file, std::ios::binary) << text;
+    }
+};
+
+}  // namespace
+
+TEST(ReferencesTable, ParsesEveryField) {
+    const auto v = test_vocabulary();
+    const std::string text = std::string(reference_header) +
+                             "R-1,\"Müller, Söhne & Co\",541511,crm; bi,DEU,1000-4999,active,"
+                             "sales_call;case_study:2/365/90;logo_use:-/30/0,9,88.5,71,Ana,"
+                             "2025-03-01\n";
+    const auto refs = refmatch::parse_references(text, file_format::csv, *v, named("r.csv"));
+    ASSERT_EQ(refs.size(), 1u);
+    const auto& r = refs[0];
+    EXPECT_EQ(r.id, "R-1");
+    EXPECT_EQ(r.name, "Müller, Söhne & Co");
+    EXPECT_EQ(r.industry, "541511");
+    EXPECT_EQ(r.products, (std::vector<std::string>{"crm", "bi"}));
+    EXPECT_EQ(r.country, "DEU");
+    EXPECT_EQ(r.size, std::optional<std::uint8_t>(3));
+    EXPECT_EQ(r.status, refmatch::reference_status::active);
+    ASSERT_EQ(r.consents.size(), 3u);
+    EXPECT_EQ(r.consents[0].activity, refmatch::activity::sales_call);
+    EXPECT_FALSE(r.consents[0].limit);
+    EXPECT_EQ(r.consents[1].activity, refmatch::activity::case_study);
+    EXPECT_EQ(r.consents[1].limit, (refmatch::quota_limit{2, 365, 90}));
+    EXPECT_EQ(r.consents[2].limit, (refmatch::quota_limit{std::nullopt, 30, 0}));
+    EXPECT_EQ(r.signals.nps, std::optional<std::uint8_t>(9));
+    EXPECT_EQ(r.signals.csat, std::optional<double>(88.5));
+    EXPECT_EQ(r.signals.health, std::optional<double>(71.0));
+    EXPECT_EQ(r.owner, "Ana");
+    EXPECT_EQ(r.last_contact, refmatch::parse_date("2025-03-01"));
+}
+
+TEST(ReferencesTable, EmployeesGiveTheSizeBand) {
+    const auto v = test_vocabulary();
+    const auto refs = refmatch::parse_references(
+        "id,name,status,employees\nA,a,active,49\nB,b,active,50\nC,c,active,20000\nD,d,active,\n",
+        file_format::csv, *v, named("r.csv"));
+    ASSERT_EQ(refs.size(), 4u);
+    EXPECT_EQ(refs[0].size, std::optional<std::uint8_t>(0));
+    EXPECT_EQ(refs[1].size, std::optional<std::uint8_t>(1));
+    EXPECT_EQ(refs[2].size, std::optional<std::uint8_t>(5));
+    EXPECT_EQ(refs[3].size, std::nullopt);
+}
+
+TEST(ReferencesTable, ErrorMessagesNameFileLineAndField) {
+    const auto v = test_vocabulary();
+    const auto message = [&](const std::string& row) {
+        return parse_message([&] {
+            (void)refmatch::parse_references(
+                std::string(reference_header) + "R-0,Fine,54,,,,active,,,,,,\n" + row + "\n",
+                file_format::csv, *v, named("references.csv"));
+        });
+    };
+    EXPECT_EQ(message("R-1,Bad,Fintech,,,,active,,,,,,"),
+              "references.csv:3: field 'industry': expected a NAICS 2022 code, got 'Fintech'");
+    EXPECT_EQ(message("R-1,Bad,,,Atlantis,,active,,,,,,"),
+              "references.csv:3: field 'country': expected a country or region of UN M49, got "
+              "'Atlantis'");
+    EXPECT_EQ(message("R-1,Bad,,crm;hr,,,active,,,,,,"),
+              "references.csv:3: field 'products': expected a product id of the catalogue, got "
+              "'hr'");
+    EXPECT_EQ(message("R-1,Bad,,,,7,active,,,,,,"),
+              "references.csv:3: field 'size_band': expected a band 0-5 or a label such as "
+              "1000-4999, got '7'");
+    EXPECT_EQ(message("R-1,Bad,,,,,sleeping,,,,,,"),
+              "references.csv:3: field 'status': expected one of candidate, active, paused, "
+              "retired, got 'sleeping'");
+    EXPECT_EQ(message("R-1,Bad,,,,,active,juggling,,,,,"),
+              "references.csv:3: field 'consents': expected a registered activity type, got "
+              "'juggling'");
+    EXPECT_EQ(message("R-1,Bad,,,,,active,case_study:2/0/90,,,,,"),
+              "references.csv:3: field 'consents': expected a personal limit "
+              "max_uses/window_days/cooldown_days such as 2/365/90, got 'case_study:2/0/90'");
+    EXPECT_EQ(message("R-1,Bad,,,,,active,,11,,,,"),
+              "references.csv:3: field 'nps': expected a whole number 0-10, got '11'");
+    EXPECT_EQ(message("R-1,Bad,,,,,active,,,101,,,"),
+              "references.csv:3: field 'csat': expected a number 0-100, got '101'");
+    EXPECT_EQ(message("R-1,Bad,,,,,active,,,,,,2025-02-30"),
+              "references.csv:3: field 'last_contact': expected a date YYYY-MM-DD, got "
+              "'2025-02-30'");
+    EXPECT_EQ(message("R-0,Again,,,,,active,,,,,,"),
+              "references.csv:3: field 'id': expected a reference id not used before (first on "
+              "line 2), got 'R-0'");
+    EXPECT_EQ(message("R-1,Bad\xFF,,,,,active,,,,,,"),
+              "references.csv:3: field 'name': expected valid UTF-8, got 'Bad\\xFF'");
+}
+
+TEST(ReferencesTable, UnknownAndMissingColumnsAreNamed) {
+    const auto v = test_vocabulary();
+    EXPECT_EQ(parse_message([&] {
+                  (void)refmatch::parse_references("id,name,status,industy,colour\n",
+                                                   file_format::csv, *v, named("references.csv"));
+              }),
+              "references.csv:1: expected only the columns id, name, industry, products, country, "
+              "size_band, employees, status, consents, nps, csat, health, owner, last_contact, "
+              "got 'unknown columns industy, colour'");
+    EXPECT_EQ(parse_message([&] {
+                  (void)refmatch::parse_references("id,industry\n", file_format::csv, *v,
+                                                   named("references.csv"));
+              }),
+              "references.csv:1: expected the required columns id, name, status, got 'no column "
+              "name, status'");
+}
+
+TEST(ReferencesTable, CollectsEveryErrorAndKeepsTheGoodRows) {
+    const auto v = test_vocabulary();
+    std::vector<refmatch::parse_error> errors;
+    const auto refs = refmatch::parse_references(
+        "id,name,industry,status\nA,a,54,active\nB,b,Fintech,active\nC,c,52,nope\nD,d\nE,e,,"
+        "paused\n",
+        file_format::csv, *v, named("references.csv", &errors));
+    ASSERT_EQ(refs.size(), 2u);
+    EXPECT_EQ(refs[0].id, "A");
+    EXPECT_EQ(refs[1].id, "E");
+    ASSERT_EQ(errors.size(), 3u);
+    EXPECT_STREQ(errors[0].what(),
+                 "references.csv:3: field 'industry': expected a NAICS 2022 code, got 'Fintech'");
+    EXPECT_EQ(errors[1].line(), 4u);
+    EXPECT_EQ(errors[1].field(), "status");
+    EXPECT_STREQ(errors[2].what(),
+                 "references.csv:5: expected 4 fields as in the header, got '2 fields'");
+}
+
+TEST(ReferencesTable, RoundTripsThroughCsvAndJson) {
+    const auto v = test_vocabulary();
+    std::vector<refmatch::reference_customer> refs(3);
+    refs[0].id = "R-1";
+    refs[0].name = "Société Générale, \"SG\"\nParis ";
+    refs[0].industry = "522110";
+    refs[0].products = {"crm", "erp"};
+    refs[0].country = "FR";
+    refs[0].size = 5;
+    refs[0].status = refmatch::reference_status::active;
+    refs[0].consents = {{refmatch::activity::sales_call, std::nullopt},
+                        {refmatch::activity::site_visit, refmatch::quota_limit{1, 730, 365}},
+                        {refmatch::activity::quote, refmatch::quota_limit{std::nullopt, 365, 0}}};
+    refs[0].signals = {10, 97.25, 0.1};
+    refs[0].owner = "Zoë 東京";
+    refs[0].last_contact = refmatch::parse_date("2024-12-31");
+    refs[1].id = "R-2";
+    refs[1].name = " leading space";
+    refs[1].status = refmatch::reference_status::retired;
+    refs[2].id = "R-3";
+    refs[2].name = "日本電気";
+    refs[2].country = "Japan";
+    refs[2].status = refmatch::reference_status::candidate;
+    for (const auto format : {file_format::csv, file_format::json}) {
+        const auto text = refmatch::format_references(refs, *v, format);
+        EXPECT_EQ(refmatch::parse_references(text, format, *v, named("r")), refs) << text;
+    }
+}
+
+TEST(JsonTables, CheckFormatVersionAndNameRecordPaths) {
+    const auto v = test_vocabulary();
+    const auto message = [&](const std::string& text) {
+        return parse_message([&] {
+            (void)refmatch::parse_references(text, file_format::json, *v, named("references.json"));
+        });
+    };
+    EXPECT_EQ(message(R"({"format": "refmatch-references", "version": 2, "references": []})"),
+              "references.json: field 'version': expected format version 1, got '2'");
+    EXPECT_EQ(message(R"({"format": "refmatch-prospects", "version": 1})"),
+              "references.json: field 'format': expected \"refmatch-references\", got "
+              "'\"refmatch-prospects\"'");
+    EXPECT_EQ(message(R"({"format": "refmatch-references", "version": 1, "references": [
+  {"id": "A", "name": "a", "status": "active"},
+  {"id": "B", "name": "b", "status": "active", "industry": "Fintech"}]})"),
+              "references.json: field 'references[1].industry': expected a NAICS 2022 code, got "
+              "'Fintech'");
+    EXPECT_EQ(message(R"({"format": "refmatch-references", "version": 1, "references": [
+  {"id": "A", "name": "a", "status": "active", "colour": "red"}]})"),
+              "references.json: field 'references[0].': expected only the keys id, name, "
+              "industry, products, country, size_band, employees, status, consents, nps, csat, "
+              "health, owner, last_contact, got 'unknown keys colour'");
+    EXPECT_EQ(
+        message("{\"format\": \"refmatch-references\",\n \"version\": 1,\n \"references\": [,]}"),
+        "references.json:3: expected valid JSON, got 'syntax error while parsing value - "
+        "unexpected ','; expected '[', '{', or a literal'");
+}
+
+TEST(JsonTables, ReadsStructuredConsentsAndNumbers) {
+    const auto v = test_vocabulary();
+    const auto refs = refmatch::parse_references(
+        R"({"format": "refmatch-references", "version": 1, "references": [
+  {"id": "A", "name": "a", "status": "active", "size_band": 2, "nps": 8, "csat": 90,
+   "products": ["crm", "bi"],
+   "consents": ["logo_use", {"activity": "case_study", "max_uses": 3, "window_days": 180},
+                {"activity": "pr", "max_uses": null}]}]})",
+        file_format::json, *v, named("references.json"));
+    ASSERT_EQ(refs.size(), 1u);
+    EXPECT_EQ(refs[0].size, std::optional<std::uint8_t>(2));
+    EXPECT_EQ(refs[0].products, (std::vector<std::string>{"crm", "bi"}));
+    ASSERT_EQ(refs[0].consents.size(), 3u);
+    EXPECT_FALSE(refs[0].consents[0].limit);
+    EXPECT_EQ(refs[0].consents[1].limit, (refmatch::quota_limit{3, 180, 0}));
+    EXPECT_EQ(refs[0].consents[2].limit, (refmatch::quota_limit{std::nullopt, 365, 0}));
+}
+
+TEST(OtherTables, RoundTripProductsQuotasProspectsUsage) {
+    const auto v = test_vocabulary();
+    for (const auto format : {file_format::csv, file_format::json}) {
+        const auto products = refmatch::parse_products(
+            refmatch::format_products(v->products, format), format, named("p"));
+        EXPECT_EQ(products.products(), v->products.products());
+
+        refmatch::activity_catalog activities;
+        const auto webinar = activities.add("webinar");
+        refmatch::quota_policy quotas;
+        quotas.set(webinar, {5, 30, 2});
+        quotas.set(refmatch::activity::logo_use, {100, 365, 0});
+        refmatch::activity_catalog reread;
+        const auto parsed = refmatch::parse_quotas(
+            refmatch::format_quotas(quotas, activities, format), format, reread, named("q"));
+        EXPECT_EQ(reread.names(), activities.names());
+        EXPECT_EQ(parsed, quotas);
+
+        std::vector<refmatch::prospect> prospects(2);
+        prospects[0] = {"P-1",
+                        "Acme, Inc.",
+                        "31-33",
+                        {"erp"},
+                        "Brazil",
+                        2,
+                        125000.5,
+                        "negotiation",
+                        refmatch::activity::sales_call,
+                        refmatch::parse_date("2025-06-30"),
+                        {"R-1", "R-9"},
+                        "Rep Á"};
+        prospects[1].id = "P-2";
+        EXPECT_EQ(refmatch::parse_prospects(refmatch::format_prospects(prospects, *v, format),
+                                            format, *v, named("p")),
+                  prospects);
+
+        const std::vector<refmatch::usage_event> usage = {
+            {"R-1", refmatch::activity::case_study, "P-1", *refmatch::parse_date("2025-01-05")},
+            {"R-2", refmatch::activity::logo_use, "", *refmatch::parse_date("2024-11-30")}};
+        EXPECT_EQ(refmatch::parse_usage(refmatch::format_usage(usage, *v, format), format, *v,
+                                        named("u")),
+                  usage);
+    }
+}
+
+TEST(OtherTables, QuotaErrorsRegisterNothing) {
+    refmatch::activity_catalog activities;
+    EXPECT_EQ(parse_message([&] {
+                  (void)refmatch::parse_quotas(
+                      "activity,max_uses,window_days,cooldown_days\nwebinar,5,30,0\n"
+                      "sales_call,0,90,7\n",
+                      file_format::csv, activities, named("quotas.csv"));
+              }),
+              "quotas.csv:3: field 'max_uses': expected a whole number >= 1, or empty for no "
+              "limit, got '0'");
+    EXPECT_EQ(activities.size(), 12u);  // webinar was not registered
+    EXPECT_EQ(parse_message([&] {
+                  (void)refmatch::parse_quotas(
+                      "activity,max_uses,window_days,cooldown_days\nquote,5,30,0\nQuote,,30,0\n",
+                      file_format::csv, activities, named("quotas.csv"));
+              }),
+              "quotas.csv:3: field 'activity': expected each activity once (first on line 2), "
+              "got 'quote'");
+}
+
+TEST(OtherTables, UsageNamesUnknownReferences) {
+    const auto v = test_vocabulary();
+    EXPECT_EQ(parse_message([&] {
+                  (void)refmatch::parse_usage(
+                      "reference_id,activity,opportunity_id,date\nR-1,quote,,2025-01-01\n"
+                      "R-7,quote,,2025-01-02\n",
+                      file_format::csv, *v, named("usage.csv"),
+                      [](std::string_view id) { return id == "R-1"; });
+              }),
+              "usage.csv:3: field 'reference_id': expected a reference id of the program, got "
+              "'R-7'");
+}
+
+// --- Programs -----------------------------------------------------------------------------------
+
+namespace {
+
+void write_small_program(const temp_dir& d) {
+    d.write("products.csv", "id,name,family\ncrm,CRM Suite,sales\nerp,ERP Core,finance\n");
+    d.write("quotas.csv", "activity,max_uses,window_days,cooldown_days\nwebinar,4,90,7\n");
+    d.write("references.csv",
+            "id,name,industry,products,country,size_band,status,consents\n"
+            "R-1,Ärzte GmbH,621111,crm,DE,2,active,webinar;sales_call:3/90/0\n"
+            "R-2,Nordic Bank,522110,crm;erp,SE,4,paused,case_study\n");
+    d.write("prospects.csv",
+            "id,industry,country,activity,needed_by,deal_value\nP-1,52,FR,sales_call,2025-05-01,"
+            "50000\n");
+    d.write("usage.csv",
+            "reference_id,activity,opportunity_id,date\nR-1,webinar,P-0,2025-01-10\n"
+            "R-1,webinar,,2025-02-10\n");
+}
+
+}  // namespace
+
+TEST(Program, LoadsADirectory) {
+    const temp_dir d("refmatch_io_test_program");
+    write_small_program(d);
+    const auto p = refmatch::load_program(d.path);
+    EXPECT_EQ(p->vocab->products.size(), 2u);
+    const auto webinar = p->vocab->activities.at("webinar");
+    EXPECT_EQ(p->quotas.limit(webinar), (refmatch::quota_limit{4, 90, 7}));
+    EXPECT_EQ(p->references.size(), 2u);
+    EXPECT_EQ(p->prospects.size(), 1u);
+    EXPECT_EQ(p->usage.size(), 2u);
+    EXPECT_EQ(p->usage.used("R-1", webinar, 90, *refmatch::parse_date("2025-03-01")), 2u);
+    EXPECT_EQ(p->references.in_geography("Europe").size(), 2u);
+    EXPECT_EQ(p->references.at("R-1").name, "Ärzte GmbH");
+}
+
+TEST(Program, SavesAndReloadsInBothFormats) {
+    const temp_dir d("refmatch_io_test_program_rt");
+    write_small_program(d);
+    const auto p = refmatch::load_program(d.path);
+    for (const auto format : {file_format::json, file_format::csv}) {
+        const temp_dir out("refmatch_io_test_program_rt_out");
+        refmatch::save_program(*p, out.path, format);
+        const auto q = refmatch::load_program(out.path);
+        EXPECT_EQ(q->references.all(), p->references.all());
+        EXPECT_EQ(q->prospects.all(), p->prospects.all());
+        EXPECT_EQ(q->usage.events(), p->usage.events());
+        EXPECT_EQ(q->quotas, p->quotas);
+        EXPECT_EQ(q->vocab->activities.names(), p->vocab->activities.names());
+        EXPECT_EQ(q->vocab->products.products(), p->vocab->products.products());
+        // Only the five tables: no temporary file is left behind.
+        std::size_t files = 0;
+        for ([[maybe_unused]] const auto& entry : fs::directory_iterator(out.path)) ++files;
+        EXPECT_EQ(files, 5u);
+    }
+}
+
+TEST(Program, LoadIsAllOrNothingAndNamesTheFile) {
+    const temp_dir d("refmatch_io_test_program_bad");
+    write_small_program(d);
+    d.write("usage.csv",
+            "reference_id,activity,opportunity_id,date\nR-1,webinar,,2025-01-10\n"
+            "R-3,webinar,,2025-01-11\n");
+    EXPECT_EQ(parse_message([&] { (void)refmatch::load_program(d.path); }),
+              "usage.csv:3: field 'reference_id': expected a reference id of the program, got "
+              "'R-3'");
+    fs::remove(d.path / "products.csv");
+    EXPECT_EQ(parse_message([&] { (void)refmatch::load_program(d.path); }),
+              "products.csv: expected a products.csv or products.json file in the program "
+              "directory, got 'no such file'");
+}
+
+TEST(Program, CheckReportsEveryErrorOfEveryFile) {
+    const temp_dir d("refmatch_io_test_program_check");
+    write_small_program(d);
+    d.write("references.csv",
+            "id,name,industry,products,country,size_band,status,consents\n"
+            "R-1,A,Fintech,crm,DE,2,active,webinar\n"
+            "R-2,B,522110,crm;hr,SE,4,paused,case_study\n"
+            "R-3,C,522110,crm,SE,4,paused,case_study\n");
+    d.write("usage.csv",
+            "reference_id,activity,opportunity_id,date\nR-1,webinar,,2025-01-10\n"
+            "R-9,webinar,,2025-01-11\nR-3,teleport,,2025-01-11\n");
+    const auto errors = refmatch::check_program(d.path);
+    std::vector<std::string> messages;
+    for (const auto& e : errors) messages.emplace_back(e.what());
+    EXPECT_EQ(messages,
+              (std::vector<std::string>{
+                  "references.csv:2: field 'industry': expected a NAICS 2022 code, got 'Fintech'",
+                  "references.csv:3: field 'products': expected a product id of the catalogue, "
+                  "got 'hr'",
+                  "usage.csv:3: field 'reference_id': expected a reference id of the program, "
+                  "got 'R-9'",
+                  "usage.csv:4: field 'activity': expected a registered activity type, got "
+                  "'teleport'"}));
+    // check_file on one table uses the files beside it.
+    EXPECT_EQ(refmatch::check_file(d.path / "usage.csv").size(), 2u);
+    EXPECT_EQ(refmatch::check_file(d.path / "products.csv").size(), 0u);
+}
+
+TEST(AtomicWrite, ReplacesTheFileWhole) {
+    const temp_dir d("refmatch_io_test_atomic");
+    const auto path = d.path / "x.csv";
+    refmatch::write_file_atomically(path, "old");
+    refmatch::write_file_atomically(path, "new contents");
+    EXPECT_EQ(refmatch::read_file(path), "new contents");
+    // A target in a directory that does not exist fails without creating anything.
+    EXPECT_THROW(refmatch::write_file_atomically(d.path / "no" / "x.csv", "x"), refmatch::error);
+    EXPECT_FALSE(fs::exists(d.path / "no"));
+}
