@@ -4,7 +4,10 @@
 
 #include <refmatch/activity.hpp>
 #include <refmatch/date.hpp>
+#include <refmatch/engine.hpp>
 #include <refmatch/error.hpp>
+#include <refmatch/gaps.hpp>
+#include <refmatch/match.hpp>
 #include <refmatch/product_catalog.hpp>
 #include <refmatch/program.hpp>
 #include <refmatch/prospect.hpp>

@@ -103,6 +103,24 @@ public:
             if (hi == days->begin()) return std::nullopt;
             return *(hi - 1);
         }
+        /// `used` and `last_use(reference, a, now)` together, with one lookup (the engine's
+        /// quota check).
+        struct usage_summary {
+            std::uint32_t used = 0;
+            std::optional<date> last_use;
+        };
+        [[nodiscard]] usage_summary summary(std::string_view reference, activity_id a,
+                                            std::uint32_t window_days, date now) const {
+            const auto* days = ledger_->find(reference, a);
+            if (!days) return {};
+            const auto hi = std::upper_bound(days->begin(), days->end(), now);
+            const auto lo =
+                std::upper_bound(days->begin(), hi, now - std::chrono::days(window_days));
+            usage_summary out;
+            out.used = static_cast<std::uint32_t>(hi - lo);
+            if (hi != days->begin()) out.last_use = *(hi - 1);
+            return out;
+        }
         /// The latest use of `a` by `reference`, whatever its day.
         [[nodiscard]] std::optional<date> last_use(std::string_view reference,
                                                    activity_id a) const {
