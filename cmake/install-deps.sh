@@ -9,7 +9,7 @@ packages="
   libboost-dev libboost-graph-dev
   nlohmann-json3-dev libcli11-dev libcsv-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  pybind11-dev python3-dev python3-pybind11 python3-setuptools python3-pip
+  pybind11-dev python3-dev python3-pybind11 python3-setuptools python3-pip python3-venv
   python3-numpy python3-pandas python3-pytest python3-hypothesis python3-tqdm
   python3-dask python3-distributed python3-faiss
   python3-nbclient python3-nbformat python3-ipykernel python3-matplotlib

@@ -1,0 +1,328 @@
+// Files in and out, the shipped taxonomies and the sample program.
+
+#include "bind_common.hpp"
+
+#include <refmatch/generator.hpp>
+#include <refmatch/io.hpp>
+#include <refmatch/program.hpp>
+#include <refmatch/shipped_data.hpp>
+
+#include <pybind11/stl/filesystem.h>
+
+#include <filesystem>
+#include <memory>
+
+namespace refmatch::python {
+namespace {
+
+// Version of the pickled state of a program: its vocabulary, then its tables as the JSON text of
+// the io layer (json_format_version inside each table is checked by the parsers too).
+constexpr int program_state_version = 1;
+
+file_format format_from(const std::string& name) {
+    if (name == "csv") return file_format::csv;
+    if (name == "json") return file_format::json;
+    throw py::value_error("unknown format '" + name + "': expected 'csv' or 'json'");
+}
+
+// A shipped taxonomy is stored by name, any other as its rows.
+py::tuple taxonomy_state(const taxonomy& t, const char* shipped_key,
+                         const std::string& shipped_name, std::size_t shipped_size) {
+    if (t.name() == shipped_name && t.size() == shipped_size) return py::make_tuple(shipped_key);
+    return py::make_tuple("rows", t.name(), t.code(t.root()), t.title(t.root()), taxonomy_rows(t));
+}
+
+taxonomy taxonomy_from_state(const py::tuple& s) {
+    const auto kind = s[0].cast<std::string>();
+    if (kind == "naics2022") return naics2022();
+    if (kind == "m49") return m49_geography();
+    std::vector<taxonomy_entry> entries;
+    for (auto row : s[4].cast<py::list>()) {
+        const auto r = row.cast<std::tuple<std::string, std::string, std::string>>();
+        entries.push_back(taxonomy_entry{std::get<0>(r), std::get<1>(r), std::get<2>(r), 0});
+    }
+    taxonomy t(s[2].cast<std::string>(), s[3].cast<std::string>(), entries);
+    t.set_name(s[1].cast<std::string>());
+    return t;
+}
+
+py::tuple program_state(const program& p) {
+    const vocabulary& v = *p.vocab;
+    static const std::size_t naics_size = naics2022().size();
+    static const std::size_t m49_size = m49_geography().size();
+    std::vector<std::string> custom;
+    for (std::size_t i = activity::standard_count; i < v.activities.size(); ++i)
+        custom.push_back(v.activities.names()[i]);
+    std::string products, quotas, references, prospects, usage;
+    {
+        py::gil_scoped_release unlocked;
+        products = format_products(v.products, file_format::json);
+        quotas = format_quotas(p.quotas, v.activities, file_format::json);
+        references = format_references(p.references.all(), v, file_format::json);
+        prospects = format_prospects(p.prospects.all(), v, file_format::json);
+        usage = format_usage(p.usage.events(), v, file_format::json);
+    }
+    py::dict d;
+    d["industries"] = taxonomy_state(v.industries, "naics2022", "NAICS 2022", naics_size);
+    d["geography"] = taxonomy_state(v.geography, "m49", "UN M49", m49_size);
+    d["size_bands"] = v.sizes.lower_bounds();
+    d["activities"] = custom;
+    d["products"] = py::bytes(products);
+    d["quotas"] = py::bytes(quotas);
+    d["references"] = py::bytes(references);
+    d["prospects"] = py::bytes(prospects);
+    d["usage"] = py::bytes(usage);
+    return py::make_tuple(program_state_version, d);
+}
+
+std::shared_ptr<program> program_from_state(const py::tuple& t) {
+    if (t.size() != 2 || !py::isinstance<py::int_>(t[0]) ||
+        t[0].cast<int>() != program_state_version)
+        throw py::value_error(
+            "cannot unpickle Program: expected state version " +
+            std::to_string(program_state_version) + ", got " +
+            py::repr(t.size() ? py::object(t[0]) : py::object(py::none())).cast<std::string>());
+    const auto d = t[1].cast<py::dict>();
+    auto v = std::make_shared<vocabulary>();
+    v->industries = taxonomy_from_state(d["industries"].cast<py::tuple>());
+    v->geography = taxonomy_from_state(d["geography"].cast<py::tuple>());
+    v->sizes = size_bands(d["size_bands"].cast<std::vector<std::uint32_t>>());
+    for (const auto& name : d["activities"].cast<std::vector<std::string>>())
+        v->activities.add(name);
+    const auto products = d["products"].cast<std::string>();
+    const auto quotas = d["quotas"].cast<std::string>();
+    const auto references = d["references"].cast<std::string>();
+    const auto prospects = d["prospects"].cast<std::string>();
+    const auto usage = d["usage"].cast<std::string>();
+    py::gil_scoped_release unlocked;
+    const read_options from_pickle{"pickled program", {}, nullptr};
+    v->products = parse_products(products, file_format::json, from_pickle);
+    auto policy = parse_quotas(quotas, file_format::json, v->activities, from_pickle);
+    auto p = std::make_shared<program>(std::shared_ptr<const vocabulary>(v));
+    p->quotas = policy;
+    p->references.add_all(parse_references(references, file_format::json, *v, from_pickle));
+    p->prospects.add_all(parse_prospects(prospects, file_format::json, *v, from_pickle));
+    for (auto& e : parse_usage(usage, file_format::json, *v, from_pickle))
+        p->record_usage(std::move(e));
+    return p;
+}
+
+py::dict error_dict(const parse_error& e) {
+    py::dict d;
+    d["file"] = e.file();
+    d["line"] = e.line();
+    d["field"] = e.field();
+    d["expected"] = e.expected();
+    d["found"] = e.found();
+    d["message"] = std::string(e.what());
+    return d;
+}
+
+}  // namespace
+
+void bind_io(py::module_& m) {
+    m.def(
+        "naics2022", [] { return std::make_shared<taxonomy>(naics2022()); },
+        py::call_guard<py::gil_scoped_release>(),
+        "NAICS 2022: all 2,125 codes in five levels (sector = depth 1).");
+    m.def(
+        "m49_geography", [] { return std::make_shared<taxonomy>(m49_geography()); },
+        py::call_guard<py::gil_scoped_release>(),
+        "UN M49 geography: World -> region -> sub-region -> (intermediate region) -> ISO "
+        "3166-1 country.\nCountries resolve by alpha-2, alpha-3, numeric code and English "
+        "name.");
+    m.def(
+        "standard_vocabulary",
+        [](const py::handle& products, std::optional<activity_catalog> activities,
+           std::optional<size_bands> sizes) {
+            product_catalog catalog;
+            if (!products.is_none()) {
+                if (py::isinstance<product_catalog>(products))
+                    catalog = products.cast<product_catalog>();
+                else
+                    for (auto p : py::reinterpret_borrow<py::iterable>(products))
+                        catalog.add(py::isinstance<py::str>(p)
+                                        ? product{p.cast<std::string>(), "", ""}
+                                        : p.cast<product>());
+            }
+            py::gil_scoped_release unlocked;
+            auto v =
+                standard_vocabulary(std::move(catalog), activities.value_or(activity_catalog{}),
+                                    sizes.value_or(size_bands{}));
+            return std::make_shared<vocabulary>(*v);
+        },
+        py::arg("products") = py::none(), py::kw_only(), py::arg("activities") = py::none(),
+        py::arg("sizes") = py::none(),
+        "A vocabulary of NAICS 2022, UN M49, the given products (a ProductCatalog, Product "
+        "objects or ids),\nthe activities (default: the standard twelve) and size bands "
+        "(default: scoring.md's six).");
+    m.def(
+        "parse_taxonomy_csv",
+        [](const std::string& text, const std::string& source, std::string root_code,
+           std::string root_title) {
+            return std::make_shared<taxonomy>(
+                parse_taxonomy_csv(text, source, std::move(root_code), std::move(root_title)));
+        },
+        py::arg("text"), py::arg("source") = "<string>", py::kw_only(), py::arg("root_code") = "",
+        py::arg("root_title") = "", py::call_guard<py::gil_scoped_release>(),
+        "Parses a taxonomy from CSV text with the columns code,title,parent (and an optional "
+        "level).");
+    m.def(
+        "load_taxonomy_csv",
+        [](const std::filesystem::path& path, std::string root_code, std::string root_title) {
+            return std::make_shared<taxonomy>(
+                load_taxonomy_csv(path, std::move(root_code), std::move(root_title)));
+        },
+        py::arg("path"), py::kw_only(), py::arg("root_code") = "", py::arg("root_title") = "",
+        py::call_guard<py::gil_scoped_release>(), "Reads a taxonomy CSV file.");
+
+    // --- Whole programs --------------------------------------------------------------------------
+    m.def(
+        "load_program",
+        [](const std::filesystem::path& directory, const py::object& progress) {
+            program_progress_callback callback;
+            if (!progress.is_none())
+                callback = [&progress](std::string_view file, std::size_t done, std::size_t total) {
+                    py::gil_scoped_acquire gil;
+                    // An exception (KeyboardInterrupt included) abandons the load; loading is
+                    // all-or-nothing, so nothing is left half-built.
+                    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+                    progress(std::string(file), done, total);
+                };
+            std::unique_ptr<program> loaded;
+            {
+                py::gil_scoped_release unlocked;
+                loaded = load_program(directory, callback);
+            }
+            return std::shared_ptr<program>(std::move(loaded));
+        },
+        py::arg("directory"), py::kw_only(), py::arg("progress") = py::none(),
+        "Loads a program directory (products, quotas, references, prospects, usage as .csv or "
+        ".json),\nall or nothing. progress(file, done_bytes, total_bytes) is called while "
+        "reading. Raises ParseError naming file, line and field.");
+    m.def(
+        "save_program",
+        [](const program& p, const std::filesystem::path& directory, const std::string& format) {
+            const auto f = format_from(format);
+            py::gil_scoped_release unlocked;
+            save_program(p, directory, f);
+        },
+        py::arg("program"), py::arg("directory"), py::kw_only(), py::arg("format") = "csv",
+        "Writes the five tables of a program into a directory, each file atomically.");
+    m.def(
+        "check_program",
+        [](const std::filesystem::path& directory) {
+            std::vector<parse_error> errors;
+            {
+                py::gil_scoped_release unlocked;
+                errors = check_program(directory);
+            }
+            py::list out;
+            for (const auto& e : errors) out.append(error_dict(e));
+            return out;
+        },
+        py::arg("directory"),
+        "Every error of every file of a program directory, as dicts (file, line, field, "
+        "expected, found, message); empty when it loads.");
+
+    // --- Tables as text --------------------------------------------------------------------------
+    m.def(
+        "parse_references",
+        [](const std::string& text, const vocabulary& v, const std::string& format,
+           const std::string& source) {
+            const auto f = format_from(format);
+            py::gil_scoped_release unlocked;
+            return parse_references(text, f, v, read_options{source, {}, nullptr});
+        },
+        py::arg("text"), py::arg("vocabulary"), py::kw_only(), py::arg("format") = "csv",
+        py::arg("source") = "references",
+        "References from CSV or JSON text (columns id,name,industry,products,country,"
+        "size_band,employees,status,consents,nps,csat,health,owner,last_contact).");
+    m.def(
+        "parse_prospects",
+        [](const std::string& text, const vocabulary& v, const std::string& format,
+           const std::string& source) {
+            const auto f = format_from(format);
+            py::gil_scoped_release unlocked;
+            return parse_prospects(text, f, v, read_options{source, {}, nullptr});
+        },
+        py::arg("text"), py::arg("vocabulary"), py::kw_only(), py::arg("format") = "csv",
+        py::arg("source") = "prospects",
+        "Prospects from CSV or JSON text (columns id,name,industry,products,country,size_band,"
+        "employees,deal_value,stage,activity,needed_by,exclusions,owner).");
+    m.def(
+        "parse_usage",
+        [](const std::string& text, const vocabulary& v, const std::string& format,
+           const std::string& source) {
+            const auto f = format_from(format);
+            py::gil_scoped_release unlocked;
+            return parse_usage(text, f, v, read_options{source, {}, nullptr});
+        },
+        py::arg("text"), py::arg("vocabulary"), py::kw_only(), py::arg("format") = "csv",
+        py::arg("source") = "usage",
+        "Usage events from CSV or JSON text (columns reference_id,activity,opportunity_id,date).");
+    m.def(
+        "parse_products",
+        [](const std::string& text, const std::string& format, const std::string& source) {
+            const auto f = format_from(format);
+            py::gil_scoped_release unlocked;
+            return parse_products(text, f, read_options{source, {}, nullptr});
+        },
+        py::arg("text"), py::kw_only(), py::arg("format") = "csv", py::arg("source") = "products",
+        "A product catalogue from CSV or JSON text (columns id,name,family).");
+    m.def(
+        "format_references",
+        [](const std::vector<reference_customer>& r, const vocabulary& v,
+           const std::string& format) {
+            const auto f = format_from(format);
+            py::gil_scoped_release unlocked;
+            return format_references(r, v, f);
+        },
+        py::arg("references"), py::arg("vocabulary"), py::kw_only(), py::arg("format") = "csv");
+    m.def(
+        "format_prospects",
+        [](const std::vector<prospect>& p, const vocabulary& v, const std::string& format) {
+            const auto f = format_from(format);
+            py::gil_scoped_release unlocked;
+            return format_prospects(p, v, f);
+        },
+        py::arg("prospects"), py::arg("vocabulary"), py::kw_only(), py::arg("format") = "csv");
+    m.def(
+        "format_usage",
+        [](const std::vector<usage_event>& e, const vocabulary& v, const std::string& format) {
+            const auto f = format_from(format);
+            py::gil_scoped_release unlocked;
+            return format_usage(e, v, f);
+        },
+        py::arg("events"), py::arg("vocabulary"), py::kw_only(), py::arg("format") = "csv");
+
+    m.def(
+        "generate_program",
+        [](std::uint64_t seed, std::size_t references, std::size_t prospects, std::size_t products,
+           date now, std::uint32_t history_days) {
+            generator_options o;
+            o.seed = seed;
+            o.references = references;
+            o.prospects = prospects;
+            o.products = products;
+            o.now = now;
+            o.history_days = history_days;
+            py::gil_scoped_release unlocked;
+            return std::shared_ptr<program>(generate_program(o));
+        },
+        py::kw_only(), py::arg("seed") = 42, py::arg("references") = 2000,
+        py::arg("prospects") = 500, py::arg("products") = 50,
+        py::arg("now") = date{std::chrono::year{2025} / 6 / 30}, py::arg("history_days") = 365,
+        "A deterministic, realistic program (the defaults make the bundled sample program): "
+        "skewed sectors and\nregions, product families, a usage history with some references "
+        "at quota, prospects with due dates.");
+
+    // Pickling of programs goes through the io layer's JSON, in memory.
+    auto program_class =
+        py::reinterpret_borrow<py::class_<program, std::shared_ptr<program>>>(m.attr("Program"));
+    program_class.def(py::pickle([](const program& p) { return program_state(p); },
+                                 [](const py::tuple& t) { return program_from_state(t); }));
+    m.attr("_PROGRAM_STATE_VERSION") = program_state_version;
+}
+
+}  // namespace refmatch::python

@@ -1,0 +1,15 @@
+// The private extension module `refmatch._refmatch`; the `refmatch` package re-exports it.
+
+#include "bind_common.hpp"
+
+#include <refmatch/version.hpp>
+
+PYBIND11_MODULE(_refmatch, m) {
+    m.doc() = "refmatch: customer reference programs and their matching engine (C++ core).";
+    m.attr("__version__") = refmatch::version_string;
+    refmatch::python::bind_errors(m);
+    refmatch::python::bind_model(m);
+    refmatch::python::bind_store(m);
+    refmatch::python::bind_io(m);
+    refmatch::python::bind_engine(m);
+}

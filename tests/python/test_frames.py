@@ -1,0 +1,123 @@
+"""pandas both ways: programs from DataFrames (with errors naming column and row) and back."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import refmatch
+
+NOW = dt.date(2025, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> refmatch.Vocabulary:
+    return refmatch.standard_vocabulary(["p1", "p2", "p3"])
+
+
+def references() -> pd.DataFrame:
+    return pd.DataFrame({
+        "id": ["R1", "R2", "R3"],
+        "name": ["Øresund Bank", "Beta", "Gamma"],
+        "industry": ["5221", "513210", None],
+        "products": [["p1", "p2"], "p2;p3", []],
+        "country": ["DK", "Germany", np.nan],
+        "size_band": [3, np.nan, 1],
+        "status": ["active", "active", "paused"],
+        "consents": [{"sales_call": refmatch.QuotaLimit(max_uses=2)}, ["quote", "logo_use"], ""],
+        "nps": [9, np.nan, 7],
+        "last_contact": pd.to_datetime(["2025-06-01", None, "2025-01-02"]),
+    })
+
+
+def test_program_from_frames_and_back(vocabulary: refmatch.Vocabulary) -> None:
+    program = refmatch.Program.from_frames(
+        products=pd.DataFrame({"id": ["p1", "p2", "p3"], "name": ["One", "Two", "Three"]}),
+        references=references(),
+        prospects=pd.DataFrame({"id": ["P1"], "name": ["Prospect"], "industry": ["52"],
+                                "products": [["p1"]], "country": ["SE"],
+                                "activity": ["sales_call"], "needed_by": ["2025-07-15"],
+                                "deal_value": [1e6]}),
+        usage=pd.DataFrame({"reference_id": ["R1", "R1"], "activity": ["sales_call", "quote"],
+                            "date": [dt.date(2025, 6, 1), dt.date(2025, 5, 1)]}),
+        quotas={"sales_call": refmatch.QuotaLimit(max_uses=3, window_days=30)})
+    assert repr(program) == "Program(references=3, prospects=1, usage_events=2, products=3)"
+    r1 = program.references["R1"]
+    assert r1.products == ["p1", "p2"] and r1.size == 3 and r1.nps == 9
+    assert r1.consents == [refmatch.ActivityConsent("sales_call", refmatch.QuotaLimit(max_uses=2))]
+    assert r1.last_contact == dt.date(2025, 6, 1)
+    r2 = program.references["R2"]
+    assert r2.country == "Germany" and r2.size is None and r2.products == ["p2", "p3"]
+    assert program.references["R3"].industry == "" and program.references["R3"].country == ""
+    assert program.quotas.limit("sales_call").window_days == 30
+    assert program.prospects["P1"].needed_by == dt.date(2025, 7, 15)
+    assert program.vocabulary.products[1].name == "Two"
+
+    # Back to frames, and round trip through them.
+    frames = program.to_frames()
+    assert set(frames) == {"products", "quotas", "references", "prospects", "usage"}
+    refs = frames["references"]
+    assert refs.loc[0, "consents"] == ["sales_call:2/365/0"]
+    assert str(refs["size_band"].dtype) == "Int64" and pd.isna(refs.loc[1, "size_band"])
+    again = refmatch.Program.from_frames(program.vocabulary, references=refs,
+                                         prospects=frames["prospects"], usage=frames["usage"],
+                                         quotas=frames["quotas"])
+    assert again.references.all() == program.references.all()
+    assert again.prospects.all() == program.prospects.all()
+    assert again.usage.events() == program.usage.events()
+    assert again.quotas == program.quotas
+
+
+def test_bad_value_names_column_and_row(vocabulary: refmatch.Vocabulary) -> None:
+    frame = references()
+    frame.index = ["a", "b", "c"]
+    frame.loc["b", "industry"] = "Fintech"
+    with pytest.raises(refmatch.ParseError) as bad:
+        refmatch.Program.from_frames(vocabulary, references=frame)
+    e = bad.value
+    assert str(e) == ("references frame row 1 (index 'b'): field 'industry': expected a NAICS "
+                      "2022 code, got 'Fintech'")
+    assert (e.row, e.index, e.field, e.found) == (1, "b", "industry", "Fintech")
+
+
+def test_rows_are_counted_past_multiline_values(vocabulary: refmatch.Vocabulary) -> None:
+    frame = references()
+    frame.loc[0, "name"] = "Two\nlines"
+    frame.loc[2, "size_band"] = 9
+    with pytest.raises(refmatch.ParseError) as bad:
+        refmatch.references_from_frame(frame, vocabulary)
+    assert bad.value.row == 2 and bad.value.field == "size_band"
+    assert str(bad.value).startswith("references frame row 2 (index 2): field 'size_band'")
+
+
+def test_bad_columns(vocabulary: refmatch.Vocabulary) -> None:
+    with pytest.raises(refmatch.ParseError) as unknown:
+        refmatch.references_from_frame(references().assign(colour="red"), vocabulary)
+    assert "unknown column colour" in str(unknown.value) and unknown.value.row is None
+    with pytest.raises(refmatch.ParseError) as missing:
+        refmatch.references_from_frame(references().drop(columns=["id"]), vocabulary)
+    assert str(missing.value).startswith("references frame: expected the required columns")
+    with pytest.raises(TypeError, match="expected a pandas DataFrame, got list"):
+        refmatch.references_from_frame([1, 2], vocabulary)
+    with pytest.raises(ValueError, match="unknown column 'price'"):
+        refmatch.Program.from_frames(products=pd.DataFrame({"id": ["p"], "price": [1]}))
+
+
+def test_non_integer_band_is_reported(vocabulary: refmatch.Vocabulary) -> None:
+    frame = pd.DataFrame({"id": ["P1", "P2"], "size_band": [1.0, 1.5]}, index=["a", "b"])
+    with pytest.raises(refmatch.ParseError) as bad:
+        refmatch.prospects_from_frame(frame, vocabulary)
+    assert str(bad.value).startswith(
+        "prospects frame row 1 (index 'b'): field 'size_band': expected a band 0-5")
+
+
+def test_results_frame_of_explanations(sample_engine: refmatch.Engine) -> None:
+    results = sample_engine.match("P-0001", k=3, now=NOW)
+    frame = refmatch.results_frame(results)
+    assert frame["reference_id"].tolist() == [r.reference_id for r in results]
+    assert frame["rank"].tolist() == [1, 2, 3]
+    assert frame["final"].tolist() == [r.final for r in results]
+    assert frame["max_uses"].tolist() == [r.quota.max_uses for r in results]

@@ -1,0 +1,55 @@
+"""docs/notebooks/quickstart.ipynb runs headless, and its numbers are the ones refmatch gives here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import refmatch
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "docs" / "notebooks" / "quickstart.ipynb"
+NOW = dt.date(2025, 6, 30)
+
+
+@pytest.mark.notebook
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_quickstart_notebook_runs_and_shows_real_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The kernel imports the refmatch this test imports, and runs quietly.
+    package_root = str(Path(refmatch.__file__).resolve().parents[1])
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [package_root] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                                     resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+    client.execute()
+
+    summary_cell = next(c for c in notebook.cells if "summary" in c.metadata.get("tags", []))
+    text = "".join(o.get("text", "") for o in summary_cell.outputs if o.output_type == "stream")
+    summary = json.loads(text.strip().splitlines()[-1])
+
+    program = refmatch.sample_program()
+    engine = refmatch.Engine(program)
+    best = engine.match("P-0001", k=1, now=NOW)[0]
+    batch = engine.match_batch(program.prospects_frame(), k=5, now=NOW)
+    report = engine.gaps(now=NOW, threshold=0.6)
+    assert summary["references"] == 2000
+    assert summary["batch_rows"] == len(batch)
+    assert summary["p0001_best"] == [best.reference_id, round(best.final, 12)]
+    assert summary["uncovered"] == report.uncovered > 0
+    assert summary["value_at_risk"] == pytest.approx(report.value_at_risk)
+    assert summary["at_quota"] > 0
+
+    images = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
+              if "image/png" in o.get("data", {})]
+    assert len(images) == 2  # the gap heatmap and the headroom histogram
+    errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "error"]
+    assert not errors
