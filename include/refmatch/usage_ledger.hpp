@@ -84,27 +84,8 @@ public:
     /// A consistent view for many queries; holds a shared lock until destroyed.
     class reader {
     public:
-        /// Uses of `a` by `reference` in the window `(now − window_days, now]`.
-        [[nodiscard]] std::uint32_t used(std::string_view reference, activity_id a,
-                                         std::uint32_t window_days, date now) const {
-            const auto* days = ledger_->find(reference, a);
-            if (!days) return 0;
-            const auto hi = std::upper_bound(days->begin(), days->end(), now);
-            const auto lo =
-                std::upper_bound(days->begin(), hi, now - std::chrono::days(window_days));
-            return static_cast<std::uint32_t>(hi - lo);
-        }
-        /// The latest use of `a` by `reference` on or before `now`, if any.
-        [[nodiscard]] std::optional<date> last_use(std::string_view reference, activity_id a,
-                                                   date now) const {
-            const auto* days = ledger_->find(reference, a);
-            if (!days) return std::nullopt;
-            const auto hi = std::upper_bound(days->begin(), days->end(), now);
-            if (hi == days->begin()) return std::nullopt;
-            return *(hi - 1);
-        }
-        /// `used` and `last_use(reference, a, now)` together, with one lookup (the engine's
-        /// quota check).
+        /// The use count in the window `(now − window_days, now]` and the latest use on or
+        /// before `now`, with one lookup (the engine's quota check).
         struct usage_summary {
             std::uint32_t used = 0;
             std::optional<date> last_use;
@@ -120,6 +101,16 @@ public:
             out.used = static_cast<std::uint32_t>(hi - lo);
             if (hi != days->begin()) out.last_use = *(hi - 1);
             return out;
+        }
+        /// Uses of `a` by `reference` in the window `(now − window_days, now]`.
+        [[nodiscard]] std::uint32_t used(std::string_view reference, activity_id a,
+                                         std::uint32_t window_days, date now) const {
+            return summary(reference, a, window_days, now).used;
+        }
+        /// The latest use of `a` by `reference` on or before `now`, if any.
+        [[nodiscard]] std::optional<date> last_use(std::string_view reference, activity_id a,
+                                                   date now) const {
+            return summary(reference, a, 1, now).last_use;
         }
         /// The latest use of `a` by `reference`, whatever its day.
         [[nodiscard]] std::optional<date> last_use(std::string_view reference,
