@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -107,17 +108,23 @@ def oracle(program: refmatch.Program, prospect: refmatch.Prospect, k: int, weigh
 codes = lambda rows: st.one_of(st.just(""), st.sampled_from([c for c, _ in rows]))  # noqa: E731
 products = st.lists(st.sampled_from(PRODUCTS), max_size=4, unique=True)
 bands = st.one_of(st.none(), st.integers(0, BANDS - 1))
+# Windows and cooldowns come from a few values, and event ages cluster around them, so that
+# uses exactly on a window or cooldown boundary (the half-open `(now − window, now]`) are common.
+BOUNDARIES = [1, 7, 30, 90]
 limits = st.one_of(st.none(), st.builds(
     refmatch.QuotaLimit, max_uses=st.one_of(st.none(), st.integers(1, 3)),
-    window_days=st.integers(1, 120), cooldown_days=st.integers(0, 20)))
+    window_days=st.one_of(st.sampled_from(BOUNDARIES), st.integers(1, 120)),
+    cooldown_days=st.one_of(st.sampled_from([0] + BOUNDARIES), st.integers(0, 20))))
 reference = st.tuples(codes(INDUSTRY_ROWS), products, codes(GEOGRAPHY_ROWS), bands,
                       st.sampled_from(STATUSES),
                       st.dictionaries(st.sampled_from(ACTIVITIES), limits, max_size=3))
-event = st.tuples(st.integers(0, 29), st.sampled_from(ACTIVITIES), st.integers(-10, 150))
+ages = st.one_of(st.integers(-10, 150),
+                 st.sampled_from(sorted({b + d for b in [0] + BOUNDARIES for d in (-1, 0, 1)})))
+event = st.tuples(st.integers(0, 29), st.sampled_from(ACTIVITIES), ages)
 weight = st.sampled_from([0.0, 0.1, 0.2, 0.35, 0.5, 1.0])
 
 
-@settings(max_examples=60, deadline=None, database=None,
+@settings(max_examples=200, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(refs=st.lists(reference, min_size=1, max_size=30), events=st.lists(event, max_size=40),
        prospects=st.lists(st.tuples(codes(INDUSTRY_ROWS), products, codes(GEOGRAPHY_ROWS), bands,
@@ -133,8 +140,7 @@ def test_engine_equals_numpy_oracle(refs, events, prospects, activity, weights, 
                                    size=band, status=status, consents=consents)
         for i, (ind, prods, geo, band, status, consents) in enumerate(refs)])
     for ref, act, age in events:
-        if ref < len(refs):
-            program.record_usage(f"R{ref:02d}", act, NOW - dt.timedelta(days=age))
+        program.record_usage(f"R{ref % len(refs):02d}", act, NOW - dt.timedelta(days=age))
     w = dict(zip(("industry", "product", "geography", "size"), weights))
     pros = [refmatch.Prospect(f"P{j}", industry=ind, products=prods, country=geo, size=band,
                               exclusions=[f"R{x:02d}" for x in excl])
@@ -152,3 +158,27 @@ def test_engine_equals_numpy_oracle(refs, events, prospects, activity, weights, 
                               fatigue_weight=fatigue)
         assert [(r.reference_id, r.final) for r in single] == list(
             zip(got["reference_id"], got["final"]))
+
+
+def test_window_and_cooldown_boundaries_hand_worked() -> None:
+    """Uses exactly `window` days ago fall outside the window `(now − window, now]`; a use exactly
+    `cooldown` days ago no longer blocks. Engine and oracle agree on the numbers."""
+    program = refmatch.Program(vocabulary())
+    limit = refmatch.QuotaLimit(max_uses=3, window_days=7, cooldown_days=2)
+    program.references.add_all([
+        refmatch.ReferenceCustomer(f"R{i:02d}", industry=INDUSTRY_ROWS[0][0], products=[],
+                                   country="", size=None, status="active",
+                                   consents={"sales_call": limit})
+        for i in range(2)])
+    for age in (7, 3, 2):  # R00: 7 is outside the window; 2 is the cooldown's edge: eligible
+        program.record_usage("R00", "sales_call", NOW - dt.timedelta(days=age))
+    program.record_usage("R01", "sales_call", NOW - dt.timedelta(days=1))  # cooling down
+    prospect = refmatch.Prospect("P0", industry=INDUSTRY_ROWS[0][0])
+    results = refmatch.Engine(program).match(prospect, k=5, activity="sales_call", now=NOW)
+    assert [r.reference_id for r in results] == ["R00"]
+    quota = results[0].to_dict()["quota"]
+    assert (quota["used"], quota["max_uses"]) == (2, 3)
+    assert results[0].to_dict()["fatigue"] == pytest.approx(1 - 0.5 * 2 / 3)
+    weights = {"industry": 0.35, "product": 0.35, "geography": 0.2, "size": 0.1}
+    assert oracle(program, prospect, 5, weights, 0.5, "sales_call") == [
+        ("R00", pytest.approx(results[0].final))]
