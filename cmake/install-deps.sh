@@ -5,7 +5,7 @@
 set -eu
 
 packages="
-  build-essential cmake ninja-build git
+  build-essential clang cmake ninja-build git
   libboost-dev libboost-graph-dev
   nlohmann-json3-dev libcli11-dev libcsv-dev
   libgtest-dev libgmock-dev libbenchmark-dev

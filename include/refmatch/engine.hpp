@@ -201,16 +201,16 @@ inline std::shared_ptr<const match_snapshot> match_snapshot::build(const referen
     store.for_each([&](const stored_reference& s) {
         ++stored;
         if (s.record.status != reference_status::active) return;
-        std::uint16_t consent = 0;
+        std::uint16_t consent_mask = 0;
         for (const auto& c : s.record.consents)
             if (c.activity.value < 16)
-                consent = static_cast<std::uint16_t>(consent | (1u << c.activity.value));
+                consent_mask = static_cast<std::uint16_t>(consent_mask | (1u << c.activity.value));
         const auto [it, fresh] =
             sets.emplace(s.codes.products, static_cast<std::uint32_t>(set_list.size()));
         if (fresh) set_list.push_back(&it->first);
         rows.push_back({s.codes.industry, s.codes.geography,
                         static_cast<std::uint8_t>(s.record.size ? *s.record.size + 1 : 0),
-                        it->second, consent});
+                        it->second, consent_mask});
         snap->records.push_back(s.record);
     });
     snap->stored_references = stored;
@@ -698,7 +698,7 @@ inline std::vector<match_result> engine::match_one(const detail::match_snapshot&
     ws.industry_ok.assign(ws.industry_c.size(), 1);
     if (options.same_sector)
         for (std::size_t l = 0; l < ws.industry_ok.size(); ++l)
-            ws.industry_ok[l] = ws.industry_lca[l] >= 1;
+            ws.industry_ok[l] = static_cast<char>(ws.industry_lca[l] >= 1);
     fill_q(ws.industry_c, ws.industry_ok, ws.industry_q, w.industry);
     ws.geography_ok.assign(ws.geography_c.size(), 1);
     switch (options.same_geography) {
@@ -708,13 +708,13 @@ inline std::vector<match_result> engine::match_one(const detail::match_snapshot&
         case geography_level::sub_region: {
             const std::uint8_t need = options.same_geography == geography_level::region ? 1 : 2;
             for (std::size_t l = 0; l < ws.geography_ok.size(); ++l)
-                ws.geography_ok[l] = ws.geography_lca[l] >= need;
+                ws.geography_ok[l] = static_cast<char>(ws.geography_lca[l] >= need);
             break;
         }
         case geography_level::country:
             for (std::size_t l = 0; l < ws.geography_ok.size(); ++l)
-                ws.geography_ok[l] =
-                    codes.geography != taxonomy::npos && s.geographies.node[l] == codes.geography;
+                ws.geography_ok[l] = static_cast<char>(codes.geography != taxonomy::npos &&
+                                                       s.geographies.node[l] == codes.geography);
             break;
     }
     fill_q(ws.geography_c, ws.geography_ok, ws.geography_q, w.geography);

@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace refmatch {
 
@@ -21,7 +22,8 @@ namespace refmatch {
 /// **Thread safety:** `references`, `prospects` and `usage` may be read and written concurrently.
 /// `quotas` is a plain value: change it only while no match runs. `vocab` is immutable.
 struct program {
-    explicit program(std::shared_ptr<const vocabulary> v) : vocab(v), references(v), prospects(v) {}
+    explicit program(std::shared_ptr<const vocabulary> v)
+        : vocab(std::move(v)), references(vocab), prospects(vocab) {}
 
     std::shared_ptr<const vocabulary> vocab;
     quota_policy quotas;

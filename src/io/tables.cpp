@@ -186,7 +186,9 @@ void read_json_table(table_kind kind, std::string_view text, const std::string& 
         try {
             if (!item.is_object()) throw r.fail("", "a JSON object", item.dump());
             std::string unknown;
-            for (const auto& [k, v] : item.items()) {
+            for (const auto& entry : item.items()) {
+                const std::string& k = entry.key();
+                const auto& v = entry.value();
                 const auto spec = std::find_if(specs.begin(), specs.end(),
                                                [&](const column_spec& s) { return s.name == k; });
                 if (spec == specs.end()) {
