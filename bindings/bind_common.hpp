@@ -5,6 +5,7 @@
 
 #include <refmatch/activity.hpp>
 #include <refmatch/date.hpp>
+#include <refmatch/fwd.hpp>
 #include <refmatch/reference.hpp>
 #include <refmatch/taxonomy.hpp>
 
@@ -81,6 +82,12 @@ inline std::vector<std::tuple<std::string, std::string, std::string>> taxonomy_r
     }
     return out;
 }
+
+/// Prospects parsed by the io layer from a dict {column name: list of str or None} (the columns
+/// of prospects.csv; defined in bind_io.cpp). Converts the columns with the GIL held, then parses
+/// without it. @throws ParseError (line = row + 1), TypeError for a cell not str or None.
+std::vector<prospect> prospects_from_columns(const py::dict& columns, const vocabulary& v,
+                                             const std::string& source);
 
 }  // namespace refmatch::python
 

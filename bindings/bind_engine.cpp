@@ -420,6 +420,15 @@ void bind_engine(py::module_& m) {
                                "ready for repeated batches.")
         .def(py::init([](std::vector<prospect> items) { return prospect_batch{std::move(items)}; }),
              py::arg("prospects"))
+        .def_static(
+            "from_columns",
+            [](const py::dict& columns, const vocabulary& v, const std::string& source) {
+                return prospect_batch{prospects_from_columns(columns, v, source)};
+            },
+            py::arg("columns"), py::arg("vocabulary"), py::kw_only(),
+            py::arg("source") = "prospects",
+            "Prospects parsed in C++ from columns {name: list of str or None} (the columns of "
+            "prospects.csv), checked as a file is; errors carry line = row + 1.")
         .def("__len__", [](const prospect_batch& b) { return b.items.size(); })
         .def("__getitem__",
              [](const prospect_batch& b, std::int64_t i) {

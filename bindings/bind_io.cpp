@@ -118,7 +118,59 @@ py::dict error_dict(const parse_error& e) {
     return d;
 }
 
+// A table as columns from a dict {column name: sequence of str or None}, the GIL held.
+table_columns columns_from(const py::dict& columns) {
+    table_columns out;
+    out.reserve(columns.size());
+    for (const auto& [key, values] : columns) {
+        table_column& column = out.emplace_back();
+        column.name = py::str(key).cast<std::string>();
+        // PySequence_Fast gives direct access to the items of a list or tuple.
+        const auto seq = py::reinterpret_steal<py::object>(
+            PySequence_Fast(values.ptr(), "expected a sequence of str or None per column"));
+        if (!seq) throw py::error_already_set();
+        const auto n = static_cast<std::size_t>(PySequence_Fast_GET_SIZE(seq.ptr()));
+        PyObject** items = PySequence_Fast_ITEMS(seq.ptr());
+        column.values.resize(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            PyObject* item = items[i];
+            if (item == Py_None) continue;
+            if (!PyUnicode_Check(item))
+                throw py::type_error("column '" + column.name + "' row " + std::to_string(i) +
+                                     ": expected str or None, got " +
+                                     std::string(Py_TYPE(item)->tp_name));
+            if (PyUnicode_IS_COMPACT_ASCII(item)) {  // ASCII text is its own UTF-8
+                column.values[i].emplace(static_cast<const char*>(PyUnicode_DATA(item)),
+                                         static_cast<std::size_t>(PyUnicode_GET_LENGTH(item)));
+                continue;
+            }
+            Py_ssize_t size = 0;
+            const char* text = PyUnicode_AsUTF8AndSize(item, &size);
+            if (!text) throw py::error_already_set();
+            column.values[i].emplace(text, static_cast<std::size_t>(size));
+        }
+    }
+    return out;
+}
+
+// Parses a table from columns: converts them with the GIL, then parses and frees them without.
+template <class Parse>
+auto parse_columns(const py::dict& columns, Parse&& parse) {
+    auto table = columns_from(columns);
+    py::gil_scoped_release unlocked;
+    auto out = parse(table);
+    table_columns().swap(table);
+    return out;
+}
+
 }  // namespace
+
+std::vector<prospect> prospects_from_columns(const py::dict& columns, const vocabulary& v,
+                                             const std::string& source) {
+    return parse_columns(columns, [&](const table_columns& t) {
+        return parse_prospects(t, v, read_options{source, {}, nullptr});
+    });
+}
 
 void bind_io(py::module_& m) {
     m.def(
@@ -261,6 +313,26 @@ void bind_io(py::module_& m) {
         py::arg("text"), py::arg("vocabulary"), py::kw_only(), py::arg("format") = "csv",
         py::arg("source") = "usage",
         "Usage events from CSV or JSON text (columns reference_id,activity,opportunity_id,date).");
+    m.def(
+        "parse_references_columns",
+        [](const py::dict& columns, const vocabulary& v, const std::string& source) {
+            return parse_columns(columns, [&](const table_columns& t) {
+                return parse_references(t, v, read_options{source, {}, nullptr});
+            });
+        },
+        py::arg("columns"), py::arg("vocabulary"), py::kw_only(), py::arg("source") = "references",
+        "References from columns {name: list of str or None} (the columns of references.csv); "
+        "errors carry line = row + 1.");
+    m.def(
+        "parse_usage_columns",
+        [](const py::dict& columns, const vocabulary& v, const std::string& source) {
+            return parse_columns(columns, [&](const table_columns& t) {
+                return parse_usage(t, v, read_options{source, {}, nullptr});
+            });
+        },
+        py::arg("columns"), py::arg("vocabulary"), py::kw_only(), py::arg("source") = "usage",
+        "Usage events from columns {name: list of str or None} (reference_id, activity, "
+        "opportunity_id, date); errors carry line = row + 1.");
     m.def(
         "parse_products",
         [](const std::string& text, const std::string& format, const std::string& source) {

@@ -428,6 +428,136 @@ TEST(OtherTables, UsageNamesUnknownReferences) {
               "'R-7'");
 }
 
+// --- Tables as columns --------------------------------------------------------------------------
+
+namespace {
+
+// A column from its cells; "<null>" stands for a null cell.
+refmatch::table_column column(std::string name, std::vector<std::string> cells) {
+    refmatch::table_column c{std::move(name), {}};
+    for (auto& cell : cells)
+        c.values.push_back(cell == "<null>" ? std::nullopt
+                                            : std::optional<std::string>(std::move(cell)));
+    return c;
+}
+
+}  // namespace
+
+TEST(ColumnTables, ParseToTheSameProspectsAsTheCsvText) {
+    const auto v = test_vocabulary();
+    // The same three prospects as CSV text and as columns in another order; a null cell and an
+    // empty one both read as an empty field.
+    const std::string text =
+        "id,name,industry,products,country,size_band,deal_value,stage,activity,needed_by,"
+        "exclusions,owner\n"
+        "P-1,\"Acme, Inc.\",31-33,erp; bi,Brazil,2,125000.5,negotiation,sales_call,2025-06-30,"
+        "R-1;R-9,Rep Á\n"
+        "P-2,Beta,,,,,,,,,,\n"
+        "P-3,Gamma,52,crm,SE,50-249,0,,quote,,,\n";
+    const refmatch::table_columns table = {
+        column("owner", {"Rep Á", "<null>", ""}),
+        column("id", {"P-1", "P-2", "P-3"}),
+        column("name", {"Acme, Inc.", "Beta", "Gamma"}),
+        column("industry", {"31-33", "<null>", "52"}),
+        column("products", {"erp; bi", "", "crm"}),
+        column("country", {"Brazil", "<null>", "SE"}),
+        column("size_band", {"2", "<null>", "50-249"}),
+        column("deal_value", {"125000.5", "<null>", "0"}),
+        column("stage", {"negotiation", "", "<null>"}),
+        column("activity", {"sales_call", "<null>", "quote"}),
+        column("needed_by", {"2025-06-30", "<null>", ""}),
+        column("exclusions", {"R-1;R-9", "<null>", "<null>"}),
+    };
+    const auto from_text = refmatch::parse_prospects(text, file_format::csv, *v, named("p.csv"));
+    const auto from_columns = refmatch::parse_prospects(table, *v, named("frame"));
+    ASSERT_EQ(from_text.size(), 3u);
+    EXPECT_EQ(from_columns, from_text);
+    // Independent checks of a few fields, so that equality is not of two wrong results.
+    EXPECT_EQ(from_columns[0].products, (std::vector<std::string>{"erp", "bi"}));
+    EXPECT_EQ(from_columns[0].name, "Acme, Inc.");
+    EXPECT_EQ(from_columns[2].size, std::optional<std::uint8_t>(1));
+    EXPECT_EQ(from_columns[1].industry, "");
+
+    // References and usage events read the same way.
+    const auto refs = refmatch::parse_references(
+        refmatch::table_columns{column("id", {"R-1"}), column("name", {"Nordic"}),
+                                column("status", {"active"}), column("consents", {"quote"})},
+        *v, named("refs"));
+    ASSERT_EQ(refs.size(), 1u);
+    EXPECT_EQ(refs[0].consents.size(), 1u);
+    const auto usage = refmatch::parse_usage(
+        refmatch::table_columns{column("reference_id", {"R-1"}), column("activity", {"quote"}),
+                                column("date", {"2025-01-05"})},
+        *v, named("usage"));
+    ASSERT_EQ(usage.size(), 1u);
+    EXPECT_EQ(usage[0].day, *refmatch::parse_date("2025-01-05"));
+}
+
+TEST(ColumnTables, ErrorsNameTheRowAndField) {
+    const auto v = test_vocabulary();
+    // Row 1 (counted from 0) is reported as line 2: 0 is kept for column errors.
+    EXPECT_EQ(parse_message([&] {
+                  (void)refmatch::parse_prospects(
+                      refmatch::table_columns{column("id", {"P-1", "P-2"}),
+                                              column("industry", {"52", "Fintech"})},
+                      *v, named("prospects frame"));
+              }),
+              "prospects frame:2: field 'industry': expected a NAICS 2022 code, got 'Fintech'");
+    try {
+        (void)refmatch::parse_prospects(
+            refmatch::table_columns{column("id", {"P-1", "P-2", "P-1"})}, *v, named("f"));
+        ADD_FAILURE() << "a duplicate id was accepted";
+    } catch (const refmatch::parse_error& e) {
+        EXPECT_EQ(e.line(), 3u);
+        EXPECT_EQ(e.field(), "id");
+        EXPECT_EQ(std::string(e.what()),
+                  "f:3: field 'id': expected a prospect id not used before (first on row 0), got "
+                  "'P-1'");
+    }
+    // Column errors carry no line.
+    EXPECT_EQ(parse_message([&] {
+                  (void)refmatch::parse_prospects(
+                      refmatch::table_columns{column("id", {"P-1"}), column("colour", {"red"})}, *v,
+                      named("f"));
+              }),
+              "f: expected only the columns id, name, industry, products, country, size_band, "
+              "employees, deal_value, stage, activity, needed_by, exclusions, owner, got "
+              "'unknown column colour'");
+    EXPECT_EQ(parse_message([&] {
+                  (void)refmatch::parse_prospects(refmatch::table_columns{column("name", {"a"})},
+                                                  *v, named("f"));
+              }),
+              "f: expected the required columns id, got 'no column id'");
+    EXPECT_EQ(parse_message([&] {
+                  (void)refmatch::parse_prospects(
+                      refmatch::table_columns{column("id", {"P-1", "P-2"}), column("name", {"a"})},
+                      *v, named("f"));
+              }),
+              "f: field 'name': expected 2 values as column id, got '1 values'");
+    EXPECT_EQ(parse_message([&] {
+                  (void)refmatch::parse_prospects(
+                      refmatch::table_columns{column("id", {"P-1"}), column("name", {"a\xff"})}, *v,
+                      named("f"));
+              }),
+              "f:1: field 'name': expected valid UTF-8, got 'a\\xFF'");
+}
+
+TEST(ColumnTables, CollectsEveryErrorAndKeepsTheGoodRows) {
+    const auto v = test_vocabulary();
+    std::vector<refmatch::parse_error> errors;
+    const auto prospects = refmatch::parse_prospects(
+        refmatch::table_columns{column("id", {"P-1", "P-2", "P-3", "P-4"}),
+                                column("size_band", {"1", "9", "2", "x"})},
+        *v, named("f", &errors));
+    ASSERT_EQ(prospects.size(), 2u);
+    EXPECT_EQ(prospects[0].id, "P-1");
+    EXPECT_EQ(prospects[1].id, "P-3");
+    ASSERT_EQ(errors.size(), 2u);
+    EXPECT_EQ(errors[0].line(), 2u);
+    EXPECT_EQ(errors[1].line(), 4u);
+    EXPECT_EQ(errors[1].field(), "size_band");
+}
+
 // --- Programs -----------------------------------------------------------------------------------
 
 namespace {

@@ -1,7 +1,8 @@
 """pandas in and out: programs from DataFrames, programs as DataFrames.
 
-DataFrames use the column names of the CSV/JSON files (docs/data-formats.md). A frame is turned
-into CSV text and read by the same C++ parser as a file, so the checks and the messages are the
+DataFrames use the column names of the CSV/JSON files (docs/data-formats.md). Each column of a
+frame is turned into the text a CSV file would hold (vectorised where the dtype allows) and the
+columns are read by the same C++ record parser as a file, so the checks and the messages are the
 file's; a message names the frame, the row (0-based position) and its index label::
 
     prospects frame row 3 (index 'P-4'): field 'industry': expected a NAICS 2022 code, got 'Fintech'
@@ -29,9 +30,8 @@ from refmatch._refmatch import (
     QuotaLimit,
     ReferenceStatus,
     Vocabulary,
-    parse_prospects,
-    parse_references,
-    parse_usage,
+    parse_references_columns,
+    parse_usage_columns,
     standard_vocabulary,
 )
 
@@ -97,60 +97,93 @@ def _cell_text(value: Any, column: str, vocabulary: Vocabulary | None) -> str:
     return str(value)
 
 
-def _column_text(series: pd.Series, column: str, vocabulary: Vocabulary | None) -> pd.Series:
-    """The column ready for DataFrame.to_csv, vectorised for the common dtypes (numbers and
-    missing values are left to to_csv, which writes NaN/NA as empty fields)."""
-    if pd.api.types.is_datetime64_any_dtype(series) and column in _DATE_COLUMNS:
-        return series.dt.strftime("%Y-%m-%d")
-    if pd.api.types.is_integer_dtype(series) or pd.api.types.is_bool_dtype(series):
-        return series
-    if pd.api.types.is_float_dtype(series):
-        if column not in _INT_COLUMNS:
-            return series
-        try:
-            return series.astype("Int64")
-        except (TypeError, ValueError):
-            pass  # non-integral values: written as they are, and reported by the parser
-        return series.map(lambda v: _cell_text(v, column, vocabulary))
-    values = series.to_numpy()
-    if column not in _LIST_COLUMNS and all(type(v) is str for v in values):
-        return series
+def _with_nulls(texts: list, missing: np.ndarray) -> list:
+    """``texts`` with None (an empty field) where ``missing`` is set."""
+    for i in np.flatnonzero(missing).tolist():
+        texts[i] = None
+    return texts
+
+
+def _texts(values: np.ndarray, missing: np.ndarray | None = None,
+           text: Callable[[Any], str] = str) -> list:
+    """``text`` of each value, None (an empty field) where ``missing`` is set or the value is NaN;
+    each distinct value is converted once (numpy's own conversion to str is slower)."""
+    codes, uniques = pd.factorize(values)
+    texts = np.array([text(u) for u in uniques.tolist()] + [None], dtype=object)
+    if missing is not None and missing.any():
+        codes = np.where(missing, -1, codes)
+    return texts[codes].tolist()
+
+
+def _day_text(day: int) -> str:
+    return str(np.datetime64(day, "D"))
+
+
+def _column_text(series: pd.Series, column: str, vocabulary: Vocabulary | None) -> list:
+    """The column as a list of str or None (an empty field): the text a CSV file would hold,
+    vectorised for dates, numbers and booleans."""
+    dtype = series.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype) and column in _DATE_COLUMNS:
+        if getattr(dtype, "tz", None) is not None:
+            series = series.dt.tz_localize(None)  # the local calendar day
+        days = series.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        return _texts(days.view(np.int64), np.isnat(days), _day_text)
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
+        missing = series.isna().to_numpy()
+        numpy_dtype = getattr(dtype, "numpy_dtype", dtype)
+        if missing.any():
+            return _texts(series.to_numpy(dtype=numpy_dtype, na_value=numpy_dtype.type(0)),
+                          missing)
+        return _texts(series.to_numpy(dtype=numpy_dtype))
+    if pd.api.types.is_float_dtype(dtype):
+        values = series.to_numpy(dtype=getattr(dtype, "numpy_dtype", dtype), na_value=np.nan)
+        if column in _INT_COLUMNS:
+            present = values[~np.isnan(values)]
+            if not (np.all(np.isfinite(present)) and np.all(present == np.round(present))
+                    and np.all(np.abs(present) < 2.0**63)):
+                # Non-integral values: written as they are, and reported by the parser.
+                return [_cell_text(v, column, vocabulary) for v in values.tolist()]
+            return _texts(np.where(np.isnan(values), 0, values).astype(np.int64),
+                          np.isnan(values))
+        if values.dtype != np.float64:  # float32's own shortest text ('0.1'), as to_csv wrote
+            return _with_nulls(values.astype(str).tolist(), np.isnan(values))
+        return _texts(values)
+    values = series.to_numpy(dtype=object)
     if column in _LIST_COLUMNS and column != "consents":
-        return pd.Series([";".join(v) if type(v) is list and all(type(x) is str for x in v)
-                          else _cell_text(v, column, vocabulary) for v in values],
-                         index=series.index, dtype=object)
-    return series.map(lambda v: _cell_text(v, column, vocabulary))
+        if set(map(type, values)) == {list}:
+            try:
+                return list(map(";".join, values))
+            except TypeError:  # items that are not str
+                pass
+        return [v if type(v) is str else _cell_text(v, column, vocabulary)
+                for v in values.tolist()]
+    if column not in _LIST_COLUMNS:
+        if pd.api.types.infer_dtype(values, skipna=False) == "string":
+            return values.tolist()
+        if pd.api.types.infer_dtype(values, skipna=True) == "string":  # and missing values
+            return _with_nulls(values.tolist(), pd.isna(values))
+    return [_cell_text(v, column, vocabulary) for v in values.tolist()]
 
 
-def _frame_to_csv(frame: pd.DataFrame, vocabulary: Vocabulary | None) -> tuple[str, np.ndarray]:
-    """CSV text of a frame, and the CSV line on which each row starts."""
+def _frame_columns(frame: pd.DataFrame, vocabulary: Vocabulary | None) -> dict:
+    """The columns of a frame as {name: list of str or None}, named as in the files."""
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame, got {type(frame).__name__}")
     renamed = {c: _ALIASES[c] for c in frame.columns
                if c in _ALIASES and _ALIASES[c] not in frame.columns}
     columns = {}
-    for name in frame.columns:
+    for position, name in enumerate(frame.columns):
         column = renamed.get(name, str(name))
-        columns[column] = _column_text(frame[name], column, vocabulary).to_numpy()
-    csv = pd.DataFrame(columns).to_csv(index=False, lineterminator="\n")
-    # Line 1 is the header and each row one line, unless values hold line breaks: then count them.
-    if csv.count("\n") == len(frame) + 1:
-        return csv, np.arange(2, len(frame) + 2)
-    newlines = np.zeros(len(frame), dtype=np.int64)
-    for values in columns.values():
-        if values.dtype == object:
-            newlines += np.array([v.count("\n") if isinstance(v, str) else 0 for v in values],
-                                 dtype=np.int64)
-    return csv, 2 + np.concatenate(([0], np.cumsum(newlines + 1)[:-1]))
+        columns[column] = _column_text(frame.iloc[:, position], column, vocabulary)
+    return columns
 
 
-def _row_error(error: ParseError, frame: pd.DataFrame, starts: np.ndarray, source: str) -> ParseError:
+def _row_error(error: ParseError, frame: pd.DataFrame, source: str) -> ParseError:
+    # Errors from columns carry line = row + 1, or no line for a column error.
     message = str(error)
     prefix = f"{source}:{error.line}: " if error.line is not None else f"{source}: "
     rest = message[len(prefix):] if message.startswith(prefix) else message
-    row = None
-    if error.line is not None and error.line >= 2 and len(starts):
-        row = int(np.searchsorted(starts, error.line, side="right") - 1)
+    row = None if error.line is None else error.line - 1
     if row is None:
         text = f"{source}: {rest}"
         label = None
@@ -170,11 +203,11 @@ def _row_error(error: ParseError, frame: pd.DataFrame, starts: np.ndarray, sourc
 
 def _parse_frame(frame: pd.DataFrame, vocabulary: Vocabulary, source: str,
                  parse: Callable[..., Any]) -> Any:
-    csv, starts = _frame_to_csv(frame, vocabulary)
+    columns = _frame_columns(frame, vocabulary)
     try:
-        return parse(csv, vocabulary, format="csv", source=source)
+        return parse(columns, vocabulary, source=source)
     except ParseError as error:
-        raise _row_error(error, frame, starts, source) from None
+        raise _row_error(error, frame, source) from None
 
 
 def references_from_frame(frame: pd.DataFrame, vocabulary: Vocabulary) -> list:
@@ -185,7 +218,7 @@ def references_from_frame(frame: pd.DataFrame, vocabulary: Vocabulary) -> list:
     {activity: QuotaLimit | None}, or 'sales_call;case_study:2/365/90'), nps, csat, health, owner,
     last_contact. Raises ParseError naming the column and the row.
     """
-    return _parse_frame(frame, vocabulary, "references frame", parse_references)
+    return _parse_frame(frame, vocabulary, "references frame", parse_references_columns)
 
 
 def prospects_from_frame(frame: pd.DataFrame, vocabulary: Vocabulary) -> ProspectBatch:
@@ -195,13 +228,13 @@ def prospects_from_frame(frame: pd.DataFrame, vocabulary: Vocabulary) -> Prospec
     deal_value, stage, activity, needed_by, exclusions, owner. Raises ParseError naming the
     column and the row.
     """
-    return ProspectBatch(_parse_frame(frame, vocabulary, "prospects frame", parse_prospects))
+    return _parse_frame(frame, vocabulary, "prospects frame", ProspectBatch.from_columns)
 
 
 def usage_from_frame(frame: pd.DataFrame, vocabulary: Vocabulary) -> list:
     """Usage events from a DataFrame with the columns reference_id, activity, opportunity_id,
     date."""
-    return _parse_frame(frame, vocabulary, "usage frame", parse_usage)
+    return _parse_frame(frame, vocabulary, "usage frame", parse_usage_columns)
 
 
 def _products(products: Any) -> ProductCatalog:

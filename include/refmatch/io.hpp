@@ -27,6 +27,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -123,6 +124,40 @@ struct read_options {
                                            const vocabulary& vocab, file_format format);
 [[nodiscard]] std::string format_usage(std::span<const usage_event> events, const vocabulary& vocab,
                                        file_format format);
+
+// --- Tables as columns ------------------------------------------------------------------------
+// The same tables held in memory column by column (a DataFrame, say), read by the same record
+// parser as text, so the checks and the messages are the files' ones. The header rules apply to
+// the column names (unknown, duplicate or missing required columns are errors naming them). A
+// record is named by its position: the error of row `i` (counted from 0) carries line `i + 1`,
+// line 0 meaning a column error, and a message that refers to another record names it
+// `row <i>`. `options.progress` reports rows done and total.
+// **Complexity:** linear in the cells. **Thread safety:** reentrant (no shared state).
+
+/// One column of a table: its name and one text per row, as a CSV field would hold it; an empty
+/// optional (a null cell) reads as an empty field.
+struct table_column {
+    std::string name;
+    std::vector<std::optional<std::string>> values;
+};
+
+/// A table as columns, in any order; every column has the same number of rows.
+using table_columns = std::vector<table_column>;
+
+/// References from columns (see `parse_references`).
+/// @throws parse_error (unless `options.errors` collects): a bad column, columns of different
+///         lengths, invalid UTF-8 or a bad record.
+[[nodiscard]] std::vector<reference_customer> parse_references(const table_columns& table,
+                                                               const vocabulary& vocab,
+                                                               const read_options& options = {});
+/// Prospects from columns (see `parse_prospects`). @throws parse_error as `parse_references`.
+[[nodiscard]] std::vector<prospect> parse_prospects(const table_columns& table,
+                                                    const vocabulary& vocab,
+                                                    const read_options& options = {});
+/// Usage events from columns (see `parse_usage`). @throws parse_error as `parse_references`.
+[[nodiscard]] std::vector<usage_event> parse_usage(
+    const table_columns& table, const vocabulary& vocab, const read_options& options = {},
+    const std::function<bool(std::string_view)>& known_reference = {});
 
 // --- Tables as files --------------------------------------------------------------------------
 // load_*: read a file (format from its extension; messages name the file by its file name).

@@ -29,13 +29,15 @@ std::span<const column_spec> columns_of(table_kind kind);
 /// "products", "quotas", ... (file stem and JSON array key).
 std::string_view name_of(table_kind kind);
 
-/// Where a record was: "line 5" (CSV) or "references[3]" (JSON), kept cheaply and described
-/// only when a message needs it.
+/// Where a record was: "line 5" (CSV), "references[3]" (JSON) or "row 4" (columns, whose line
+/// is the row + 1), kept cheaply and described only when a message needs it.
 struct record_place {
     std::size_t line = 0;
     std::size_t index = 0;
     std::string_view table;
+    bool by_row = false;
     [[nodiscard]] std::string describe() const {
+        if (by_row) return "row " + std::to_string(line - 1);
         return line ? "line " + std::to_string(line)
                     : std::string(table) + "[" + std::to_string(index) + "]";
     }
@@ -48,8 +50,9 @@ struct flat_record {
     std::size_t index = 0;   // JSON: position in the table's array
     std::string_view table;  // JSON: the table's array key
     std::string prefix;      // JSON path of the record ("references[3]."); "" for CSV
+    bool by_row = false;     // read from columns: line is the row + 1
 
-    [[nodiscard]] record_place place() const { return {line, index, table}; }
+    [[nodiscard]] record_place place() const { return {line, index, table, by_row}; }
     std::vector<std::pair<std::string_view, std::string>> fields;
 
     /// The text of a field, "" when absent.

@@ -266,6 +266,75 @@ void read_table(table_kind kind, std::string_view text, file_format format,
     }
 }
 
+void read_table(table_kind kind, const table_columns& table, const read_options& options,
+                const std::function<void(flat_record&)>& on_record) {
+    const std::string file = options.source.empty() ? std::string("input") : options.source;
+    const auto on_error = [&](const parse_error& e) {
+        if (!options.errors) throw e;
+        options.errors->push_back(e);
+    };
+    try {
+        // The column names are a header on "line 0" (no line in messages).
+        csv_row header;
+        for (const auto& c : table) header.fields.push_back(c.name);
+        const auto specs = columns_of(kind);
+        const csv_columns columns(file, header, specs);
+        const std::size_t rows = table.empty() ? 0 : table.front().values.size();
+        for (const auto& c : table)
+            if (c.values.size() != rows)
+                throw parse_error(file, 0, c.name,
+                                  std::to_string(rows) + " values as column " + table.front().name,
+                                  std::to_string(c.values.size()) + " values");
+        // The known columns in spec order, as the CSV reader puts them in a record.
+        std::vector<std::pair<std::string_view, const std::vector<std::optional<std::string>>*>>
+            used;
+        for (const auto& s : specs)
+            if (const auto i = columns.index(s.name); i != csv_columns::npos)
+                used.emplace_back(s.name, &table[i].values);
+        // One record reused for every row: assigning a field reuses its buffer.
+        flat_record r;
+        r.file = &file;
+        r.by_row = true;
+        for (const auto& u : used) r.fields.emplace_back(u.first, std::string());
+        constexpr std::size_t progress_rows = 65536;
+        for (std::size_t row = 0; row < rows; ++row) {
+            r.line = row + 1;
+            bool valid = true;
+            for (std::size_t f = 0; f < used.size(); ++f) {
+                const auto& value = (*used[f].second)[row];
+                std::string& field = r.fields[f].second;
+                if (!value) {
+                    field.clear();  // a null cell reads as an empty field
+                    continue;
+                }
+                // Most text is ASCII, valid as it is; only other text needs the full check.
+                unsigned char bits = 0;
+                for (const char c : *value) bits |= static_cast<unsigned char>(c);
+                if ((bits & 0x80u) && invalid_utf8(*value)) {
+                    on_error(parse_error(file, r.line, std::string(used[f].first), "valid UTF-8",
+                                         printable(*value)));
+                    valid = false;
+                    break;
+                }
+                field.assign(*value);
+            }
+            if (valid) {
+                try {
+                    on_record(r);
+                } catch (const parse_error& e) {
+                    on_error(e);
+                }
+            }
+            if (options.progress && ((row + 1) % progress_rows == 0 || row + 1 == rows))
+                options.progress(row + 1, rows);
+        }
+    } catch (const parse_error& e) {
+        if (!options.errors) throw;
+        // Thrown by on_error itself only when not collecting; here a column error.
+        options.errors->push_back(e);
+    }
+}
+
 std::string write_table(
     table_kind kind, file_format format,
     const std::function<void(const std::function<void(const std::vector<std::string>&)>&)>& rows) {
@@ -350,12 +419,37 @@ quota_policy parse_quotas(std::string_view text, file_format format, activity_ca
     return out;
 }
 
-std::vector<reference_customer> parse_references(std::string_view text, file_format format,
-                                                 const vocabulary& vocab,
-                                                 const read_options& options) {
+namespace {
+
+// The records of a table from text or from columns: `read(on_record)` reads them.
+using record_source = std::function<void(const std::function<void(flat_record&)>&)>;
+
+record_source text_source(table_kind kind, std::string_view text, file_format format,
+                          const read_options& options) {
+    return [=, &options](const std::function<void(flat_record&)>& on_record) {
+        detail::read_table(kind, text, format, options, on_record);
+    };
+}
+
+std::size_t row_count(const table_columns& table) {
+    return table.empty() ? 0 : table.front().values.size();
+}
+
+record_source columns_source(table_kind kind, const table_columns& table,
+                             const read_options& options) {
+    return [kind, &table, &options](const std::function<void(flat_record&)>& on_record) {
+        detail::read_table(kind, table, options, on_record);
+    };
+}
+
+// `rows`: the number of records when known in advance (0 otherwise), to size the results.
+std::vector<reference_customer> read_references(const record_source& read, const vocabulary& vocab,
+                                                std::size_t rows = 0) {
     std::vector<reference_customer> out;
     std::unordered_map<std::string, detail::record_place> seen;
-    detail::read_table(table_kind::references, text, format, options, [&](flat_record& r) {
+    out.reserve(rows);
+    seen.reserve(rows);
+    read([&](flat_record& r) {
         auto c = detail::build_reference(r, vocab);
         if (const auto [it, fresh] = seen.emplace(c.id, r.place()); !fresh)
             throw r.fail("id",
@@ -366,11 +460,13 @@ std::vector<reference_customer> parse_references(std::string_view text, file_for
     return out;
 }
 
-std::vector<prospect> parse_prospects(std::string_view text, file_format format,
-                                      const vocabulary& vocab, const read_options& options) {
+std::vector<prospect> read_prospects(const record_source& read, const vocabulary& vocab,
+                                     std::size_t rows = 0) {
     std::vector<prospect> out;
     std::unordered_map<std::string, detail::record_place> seen;
-    detail::read_table(table_kind::prospects, text, format, options, [&](flat_record& r) {
+    out.reserve(rows);
+    seen.reserve(rows);
+    read([&](flat_record& r) {
         auto p = detail::build_prospect(r, vocab);
         if (const auto [it, fresh] = seen.emplace(p.id, r.place()); !fresh)
             throw r.fail("id",
@@ -381,17 +477,58 @@ std::vector<prospect> parse_prospects(std::string_view text, file_format format,
     return out;
 }
 
-std::vector<usage_event> parse_usage(std::string_view text, file_format format,
-                                     const vocabulary& vocab, const read_options& options,
-                                     const std::function<bool(std::string_view)>& known_reference) {
+std::vector<usage_event> read_usage(const record_source& read, const vocabulary& vocab,
+                                    const std::function<bool(std::string_view)>& known_reference,
+                                    std::size_t rows = 0) {
     std::vector<usage_event> out;
-    detail::read_table(table_kind::usage, text, format, options, [&](flat_record& r) {
+    out.reserve(rows);
+    read([&](flat_record& r) {
         auto e = detail::build_usage(r, vocab);
         if (known_reference && !known_reference(e.reference_id))
             throw r.fail("reference_id", "a reference id of the program", e.reference_id);
         out.push_back(std::move(e));
     });
     return out;
+}
+
+}  // namespace
+
+std::vector<reference_customer> parse_references(std::string_view text, file_format format,
+                                                 const vocabulary& vocab,
+                                                 const read_options& options) {
+    return read_references(text_source(table_kind::references, text, format, options), vocab);
+}
+
+std::vector<prospect> parse_prospects(std::string_view text, file_format format,
+                                      const vocabulary& vocab, const read_options& options) {
+    return read_prospects(text_source(table_kind::prospects, text, format, options), vocab);
+}
+
+std::vector<usage_event> parse_usage(std::string_view text, file_format format,
+                                     const vocabulary& vocab, const read_options& options,
+                                     const std::function<bool(std::string_view)>& known_reference) {
+    return read_usage(text_source(table_kind::usage, text, format, options), vocab,
+                      known_reference);
+}
+
+std::vector<reference_customer> parse_references(const table_columns& table,
+                                                 const vocabulary& vocab,
+                                                 const read_options& options) {
+    return read_references(columns_source(table_kind::references, table, options), vocab,
+                           row_count(table));
+}
+
+std::vector<prospect> parse_prospects(const table_columns& table, const vocabulary& vocab,
+                                      const read_options& options) {
+    return read_prospects(columns_source(table_kind::prospects, table, options), vocab,
+                          row_count(table));
+}
+
+std::vector<usage_event> parse_usage(const table_columns& table, const vocabulary& vocab,
+                                     const read_options& options,
+                                     const std::function<bool(std::string_view)>& known_reference) {
+    return read_usage(columns_source(table_kind::usage, table, options), vocab, known_reference,
+                      row_count(table));
 }
 
 std::string format_products(const product_catalog& products, file_format format) {

@@ -18,6 +18,11 @@ namespace refmatch::detail {
 void read_table(table_kind kind, std::string_view text, file_format format,
                 const read_options& options, const std::function<void(flat_record&)>& on_record);
 
+/// Reads the records of a table held as columns (see `table_columns`), as `read_table` above:
+/// the column names are checked as a CSV header, the record of row `i` has line `i + 1`.
+void read_table(table_kind kind, const table_columns& table, const read_options& options,
+                const std::function<void(flat_record&)>& on_record);
+
 /// Writes a table: `rows(emit)` calls `emit` with the fields of each record in
 /// `columns_of(kind)` order.
 std::string write_table(

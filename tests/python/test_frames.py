@@ -114,6 +114,47 @@ def test_non_integer_band_is_reported(vocabulary: refmatch.Vocabulary) -> None:
         "prospects frame row 1 (index 'b'): field 'size_band': expected a band 0-5")
 
 
+def test_prospects_from_frame_equal_the_sample_csv_file() -> None:
+    # The bundled sample's prospects.csv read by pandas (dates parsed, numbers inferred, empty
+    # cells as NaN) gives exactly the prospects the C++ reader makes of the file itself.
+    program = refmatch.sample_program()
+    vocabulary = program.vocabulary
+    path = refmatch.sample_program_dir() / "prospects.csv"
+    from_file = refmatch.parse_prospects(path.read_text(encoding="utf-8"), vocabulary,
+                                         source="prospects.csv")
+    frame = pd.read_csv(path, parse_dates=["needed_by"], keep_default_na=False, na_values=[""])
+    assert pd.api.types.is_datetime64_any_dtype(frame["needed_by"])
+    assert pd.api.types.is_numeric_dtype(frame["deal_value"])
+    assert frame["size_band"].isna().any() and frame["products"].str.contains(";").any()
+    batch = refmatch.prospects_from_frame(frame, vocabulary)
+    assert len(batch) == len(from_file) == len(frame) > 0
+    assert list(batch) == from_file
+    assert from_file == program.prospects.all()
+    # The program's own frame (lists, Int64, datetime64 columns) converts back to the same.
+    again = refmatch.prospects_from_frame(program.prospects_frame(), vocabulary)
+    assert list(again) == from_file
+
+
+def test_frame_cells_of_other_types(vocabulary: refmatch.Vocabulary) -> None:
+    frame = pd.DataFrame({
+        "id": ["P1", "P2", "P3"],
+        "products": [("p1", "p2"), np.nan, ["p3"]],
+        "size_band": pd.array([1, None, 4], dtype="Int64"),
+        "deal_value": [1.5, np.nan, 2e6],
+        "needed_by": pd.to_datetime(["2025-07-01 23:30", None, "1969-12-31 12:00"]),
+        "stage": ["won", None, np.nan],
+        "activity": [refmatch.ActivityId(0), None, "quote"],
+    })
+    batch = refmatch.prospects_from_frame(frame, vocabulary)
+    assert [p.products for p in batch] == [["p1", "p2"], [], ["p3"]]
+    assert [p.size for p in batch] == [1, None, 4]
+    assert [p.deal_value for p in batch] == [1.5, 0.0, 2e6]
+    assert [p.needed_by for p in batch] == [dt.date(2025, 7, 1), None, dt.date(1969, 12, 31)]
+    assert [p.stage for p in batch] == ["won", "", ""]
+    assert [p.activity for p in batch] == [refmatch.ActivityId(0), None,
+                                           vocabulary.activities.at("quote")]
+
+
 def test_results_frame_of_explanations(sample_engine: refmatch.Engine) -> None:
     results = sample_engine.match("P-0001", k=3, now=NOW)
     frame = refmatch.results_frame(results)
