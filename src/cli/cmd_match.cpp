@@ -1,4 +1,4 @@
-// refmatch match --program DIR (--prospect ID | --industry ... --country ...) [-k 10]:
+// refmatch match --program DIR (--prospect ID | --prospects-file FILE | --industry ...) [-k 10]:
 // the best references for one prospect, as a readable table with the reasons (or JSON).
 
 #include "commands.hpp"
@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -20,6 +21,7 @@ namespace {
 struct match_command_options {
     match_flags flags;
     std::string prospect_id;
+    std::string prospects_file;
     std::string industry, country;
     std::vector<std::string> products;
     std::optional<int> size_band;
@@ -57,7 +59,21 @@ int run_match(const match_command_options& opts) {
     const auto prog = load_program(opts.flags.program);
     const auto options = to_match_options(*prog, opts.flags);
     prospect p;
-    if (!opts.prospect_id.empty()) {
+    if (!opts.prospects_file.empty()) {
+        // A prospect from its own file (prospects.csv/.json format), checked against the
+        // program's vocabulary: --prospect picks one when the file holds several.
+        const auto file = load_prospects(opts.prospects_file, *prog->vocab);
+        const auto it = std::find_if(file.begin(), file.end(), [&](const prospect& q) {
+            return opts.prospect_id.empty() || q.id == opts.prospect_id;
+        });
+        if (it == file.end() || (opts.prospect_id.empty() && file.size() != 1))
+            throw validation_error(opts.prospects_file + ": expected " +
+                                   (opts.prospect_id.empty()
+                                        ? "exactly one prospect (or name one with --prospect)"
+                                        : "a prospect '" + opts.prospect_id + "'") +
+                                   ", found " + std::to_string(file.size()) + " prospect(s)");
+        p = *it;
+    } else if (!opts.prospect_id.empty()) {
         p = prog->prospects.at(opts.prospect_id);
     } else {
         p.id = "(command line)";
@@ -133,22 +149,29 @@ void add_match(CLI::App& app, std::vector<command>& commands) {
     auto opts = std::make_shared<match_command_options>();
     auto* sub = app.add_subcommand(
         "match",
-        "The best eligible references for one prospect (from the program or from flags), with "
-        "the reasons.");
+        "The best eligible references for one prospect (from the program, a prospects file or "
+        "flags), with the reasons.");
     add_match_flags(*sub, opts->flags);
-    auto* id = sub->add_option("--prospect", opts->prospect_id, "Prospect id in the program");
+    auto* id = sub->add_option("--prospect", opts->prospect_id,
+                               "Prospect id in the program (or in --prospects-file)");
+    auto* file = sub->add_option("--prospects-file", opts->prospects_file,
+                                 "A prospects.csv/.json file to take the prospect from instead "
+                                 "of the program")
+                     ->check(CLI::ExistingFile);
     auto* ind = sub->add_option("--industry", opts->industry, "NAICS code at any level");
     auto* ctry = sub->add_option("--country", opts->country, "Country or M49 region");
     auto* prods = sub->add_option("--products", opts->products, "Products of interest, a,b,c")
                       ->delimiter(',');
     auto* size = sub->add_option("--size-band", opts->size_band, "Size band 0..5");
-    for (auto* o : {ind, ctry, prods, size}) o->excludes(id);
+    for (auto* o : {ind, ctry, prods, size}) o->excludes(id)->excludes(file);
     sub->add_flag("--json", opts->json, "Print JSON instead of a table");
     commands.push_back({sub, [opts] {
-                            if (opts->prospect_id.empty() && opts->industry.empty() &&
-                                opts->country.empty() && opts->products.empty() && !opts->size_band)
+                            if (opts->prospect_id.empty() && opts->prospects_file.empty() &&
+                                opts->industry.empty() && opts->country.empty() &&
+                                opts->products.empty() && !opts->size_band)
                                 throw validation_error(
-                                    "match: give --prospect ID or at least one of --industry, "
+                                    "match: give --prospect ID, --prospects-file FILE or at least "
+                                    "one of --industry, "
                                     "--country, --products, --size-band");
                             return run_match(*opts);
                         }});
