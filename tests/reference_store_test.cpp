@@ -104,6 +104,20 @@ TEST(ReferenceStore, AddAllIsAllOrNothing) {
     EXPECT_GT(s.version(), version);
 }
 
+// Batches in id order after the stored ids take the fast path into the ordered id index; other
+// batches the general one. Either way the id order and every lookup are right.
+TEST(ReferenceStore, BatchesInAndOutOfIdOrderKeepIdOrder) {
+    reference_store s(test_support::small_vocabulary());
+    s.add_all({make_reference("R10", "51", "DE"), make_reference("R20", "52", "US")});
+    s.add_all({make_reference("R30", "51", "FR"), make_reference("R40", "52", "IT")});  // sorted
+    s.add_all({make_reference("R35", "51", "FR"), make_reference("R05", "52", "IT")});  // not
+    s.add_all({make_reference("R15", "51", "FR"), make_reference("R25", "52", "IT")});  // inside
+    EXPECT_EQ(ids(s.all()),
+              (std::vector<std::string>{"R05", "R10", "R15", "R20", "R25", "R30", "R35", "R40"}));
+    for (const auto& id : ids(s.all())) EXPECT_EQ(s.at(id).id, id);
+    EXPECT_EQ(ids(s.in_geography("IT")), (std::vector<std::string>{"R05", "R25", "R40"}));
+}
+
 TEST(ReferenceStore, LookupAcceptsAliasesAndCase) {
     reference_store s(test_support::small_vocabulary());
     s.add(make_reference("R1", "5112", "deu"));

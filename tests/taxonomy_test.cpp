@@ -73,6 +73,8 @@ TEST(Taxonomy, SubtreesAreContiguousPreorderRanges) {
     }
     EXPECT_EQ(t.ancestors(t.at("A11")), (std::vector<taxonomy::node_id>{t.at("A1"), a, 0}));
     EXPECT_EQ(t.children(a).size(), 2u);
+    for (taxonomy::node_id n = 0; n < t.size(); ++n)
+        EXPECT_EQ(t.node_at_preorder(t.preorder(n)), n);
 }
 
 TEST(Taxonomy, LcaMatchesParentWalkOnRandomTrees) {

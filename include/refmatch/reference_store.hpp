@@ -9,11 +9,10 @@
 
 #include <boost/multi_index/hashed_index.hpp>
 #include <boost/multi_index/mem_fun.hpp>
-#include <boost/multi_index/member.hpp>
 #include <boost/multi_index/ordered_index.hpp>
 
+#include <array>
 #include <cstdint>
-#include <limits>
 #include <string>
 #include <vector>
 
@@ -23,11 +22,11 @@ namespace refmatch {
 struct stored_reference {
     reference_customer record;
     resolved_codes codes;
-    std::uint32_t industry_order;   ///< pre-order number of the industry node (max() if unknown)
-    std::uint32_t geography_order;  ///< pre-order number of the geography node (max() if unknown)
 
     [[nodiscard]] const std::string& id() const noexcept { return record.id; }
     [[nodiscard]] reference_status status() const noexcept { return record.status; }
+    [[nodiscard]] taxonomy::node_id industry_node() const noexcept { return codes.industry; }
+    [[nodiscard]] taxonomy::node_id geography_node() const noexcept { return codes.geography; }
 };
 
 namespace detail {
@@ -37,12 +36,12 @@ using reference_indices = mi::indexed_by<
         mi::const_mem_fun<stored_reference, const std::string&, &stored_reference::id>>,
     mi::ordered_unique<
         mi::const_mem_fun<stored_reference, const std::string&, &stored_reference::id>>,
-    mi::ordered_non_unique<
+    mi::hashed_non_unique<
         mi::const_mem_fun<stored_reference, reference_status, &stored_reference::status>>,
-    mi::ordered_non_unique<
-        mi::member<stored_reference, std::uint32_t, &stored_reference::industry_order>>,
-    mi::ordered_non_unique<
-        mi::member<stored_reference, std::uint32_t, &stored_reference::geography_order>>>;
+    mi::hashed_non_unique<
+        mi::const_mem_fun<stored_reference, taxonomy::node_id, &stored_reference::industry_node>>,
+    mi::hashed_non_unique<
+        mi::const_mem_fun<stored_reference, taxonomy::node_id, &stored_reference::geography_node>>>;
 }  // namespace detail
 
 /// The reference customers of a program.
@@ -52,11 +51,12 @@ using reference_indices = mi::indexed_by<
 /// changes nothing. `add_all` is all-or-nothing for a whole batch.
 ///
 /// Listing by industry or geography takes a code at any level and returns everything in its
-/// subtree (all references under NAICS sector 52, or in Western Europe), using the taxonomy's
-/// pre-order numbering so that a subtree is one range of an ordered index.
+/// subtree (all references under NAICS sector 52, or in Western Europe): the taxonomy's pre-order
+/// numbering lists the subtree's codes, and a hashed index gives the references of each.
 ///
-/// **Complexity:** `add`, `update`, `remove`, `find` O(log n) (hashed lookup O(1) expected);
-/// listings O(log n + result).
+/// **Complexity:** `add`, `update`, `remove` O(log n) (the ordered id index; a batch arriving in
+/// id order after every stored id is amortised O(1) per record); `find` O(1) expected; listings
+/// O(codes in the subtree + r log r) for r results, returned in id order.
 ///
 /// **Thread safety:** safe for concurrent use: readers share a lock, writers (`add`, `add_all`,
 /// `update`, `remove`) take it exclusively. `for_each` holds the shared lock while it calls you,
@@ -70,7 +70,7 @@ public:
 
     /// References with the given status, in id order.
     [[nodiscard]] std::vector<reference_customer> with_status(reference_status s) const {
-        auto out = range<2>(s, static_cast<reference_status>(static_cast<int>(s) + 1));
+        auto out = with_keys<2>(std::array{s});
         sort_by_id(out);
         return out;
     }
@@ -100,12 +100,7 @@ public:
             throw validation_error(subject, "nps", "a score 0-10", std::to_string(*r.signals.nps));
         check_percent(subject, "csat", r.signals.csat);
         check_percent(subject, "health", r.signals.health);
-        const auto order = [](const taxonomy& t, taxonomy::node_id n) {
-            return n == taxonomy::npos ? std::numeric_limits<std::uint32_t>::max() : t.preorder(n);
-        };
-        const auto industry_order = order(v.industries, codes.industry);
-        const auto geography_order = order(v.geography, codes.geography);
-        return {std::move(r), std::move(codes), industry_order, geography_order};
+        return {std::move(r), std::move(codes)};
     }
 
 private:
@@ -120,7 +115,10 @@ private:
     template <std::size_t Index>
     std::vector<reference_customer> in_subtree(const taxonomy& t, std::string_view code) const {
         const auto node = t.at(code);
-        auto out = range<Index>(t.preorder(node), t.preorder(node) + t.subtree_size(node));
+        std::vector<taxonomy::node_id> subtree(t.subtree_size(node));
+        for (std::uint32_t j = 0; j < subtree.size(); ++j)
+            subtree[j] = t.node_at_preorder(t.preorder(node) + j);
+        auto out = with_keys<Index>(subtree);
         sort_by_id(out);
         return out;
     }

@@ -95,6 +95,9 @@ public:
     [[nodiscard]] std::uint32_t depth(node_id n) const { return nodes_[n].depth; }
     [[nodiscard]] std::uint32_t preorder(node_id n) const { return nodes_[n].preorder; }
     [[nodiscard]] std::uint32_t subtree_size(node_id n) const { return nodes_[n].subtree_size; }
+    /// The node with pre-order number `i` (the inverse of `preorder`): the subtree of `n` is
+    /// `node_at_preorder(preorder(n) + j)` for `j < subtree_size(n)`.
+    [[nodiscard]] node_id node_at_preorder(std::uint32_t i) const { return by_preorder_[i]; }
     [[nodiscard]] std::span<const node_id> children(node_id n) const {
         return {children_.data() + nodes_[n].first_child, nodes_[n].child_count};
     }
@@ -160,6 +163,7 @@ private:
     std::vector<node> nodes_;
     std::vector<node_id> children_;  // grouped by parent, in input order
     std::unordered_map<std::string, node_id> index_;
+    std::vector<node_id> by_preorder_;
     std::vector<std::uint32_t> euler_first_;
     std::vector<std::vector<node_id>> sparse_;  // sparse_[j][i]: shallowest of euler[i .. i+2^j)
     std::uint32_t max_depth_ = 0;
@@ -268,6 +272,7 @@ inline taxonomy::taxonomy(std::string root_code, std::string root_title,
         if (v != 0) nodes_[v].depth = nodes_[parent[v]].depth + 1;
         max_depth_ = std::max(max_depth_, nodes_[v].depth);
     }
+    by_preorder_ = order;
     for (auto it = order.rbegin(); it != order.rend(); ++it)
         if (parent[*it] != npos) nodes_[parent[*it]].subtree_size += nodes_[*it].subtree_size;
 

@@ -8,6 +8,7 @@
 
 #include <boost/multi_index_container.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -62,11 +63,23 @@ public:
             staged.push_back(Derived::make_stored(*vocab_, std::move(r)));
             if (!batch_ids.insert(staged.back().id()).second) throw duplicate(staged.back().id());
         }
+        const bool sorted =
+            std::is_sorted(staged.begin(), staged.end(),
+                           [](const auto& a, const auto& b) { return a.id() < b.id(); });
         std::unique_lock lock(mutex_);
         auto& ids = items_.template get<0>();
         for (const auto& s : staged)
             if (ids.count(s.id())) throw duplicate(s.id());
-        for (auto& s : staged) items_.insert(std::move(s));
+        ids.reserve(ids.size() + staged.size());
+        // Records that come in id order after every stored id (a file being loaded) go in at the
+        // end of the ordered id index in amortised O(1) rather than O(log n).
+        auto& ordered = items_.template get<1>();
+        for (auto& s : staged) {
+            if (sorted && (ordered.empty() || ordered.rbegin()->id() < s.id()))
+                ordered.insert(ordered.end(), std::move(s));
+            else
+                items_.insert(std::move(s));
+        }
         ++version_;
     }
 
@@ -131,6 +144,18 @@ public:
     }
 
 protected:
+    // Copies the records whose key in index `Index` (hashed or ordered) is one of `keys`.
+    template <std::size_t Index, class Keys>
+    std::vector<Record> with_keys(const Keys& keys) const {
+        std::shared_lock lock(mutex_);
+        const auto& index = items_.template get<Index>();
+        std::vector<Record> out;
+        for (const auto& key : keys)
+            for (auto [it, end] = index.equal_range(key); it != end; ++it)
+                out.push_back(it->record);
+        return out;
+    }
+
     // Copies the records of the range [lo, hi) of the ordered index `Index`.
     template <std::size_t Index, class Key>
     std::vector<Record> range(const Key& lo, const Key& hi) const {
