@@ -38,7 +38,7 @@ struct generator_options {
 /// rounded floating-point operations).
 ///
 /// **Complexity:** O((references + prospects + usage events) log n). A million references with
-/// 100,000 prospects (about 4.8 million usage events) take about 1.5 s to draw and 6 s more to
+/// 100,000 prospects (about 4.8 million usage events) take about 5 s in all to draw and to
 /// insert into the stores and the ledger (Release build, one core).
 /// **Thread safety:** reentrant.
 /// @throws validation_error for `products == 0`.
