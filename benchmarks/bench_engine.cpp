@@ -144,10 +144,13 @@ void BM_Match_TopK(benchmark::State& state) {
 BENCHMARK(BM_Match_TopK)->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
 
 // A match with explanations (reason strings) on a program the size of the bundled sample.
-void BM_Match_Explain(benchmark::State& state) {
+void run_explained_matches(benchmark::State& state, bool with_activity) {
     auto& f = program_of(2000, 500);
     match_options o;
-    o.use_prospect_activity = false;
+    if (with_activity)
+        o = activity_options(f);
+    else
+        o.use_prospect_activity = false;
     o.explain = true;
     std::size_t i = 0;
     for (auto _ : state) {
@@ -156,18 +159,14 @@ void BM_Match_Explain(benchmark::State& state) {
     }
     set_reference_counters(state, *f.fast);
 }
+
+void BM_Match_Explain(benchmark::State& state) {
+    run_explained_matches(state, false);
+}
 BENCHMARK(BM_Match_Explain)->Unit(benchmark::kMicrosecond);
 
 void BM_Match_ExplainActivity(benchmark::State& state) {
-    auto& f = program_of(2000, 500);
-    auto o = activity_options(f);
-    o.explain = true;
-    std::size_t i = 0;
-    for (auto _ : state) {
-        auto out = f.fast->match(f.prospects[i++ % f.prospects.size()], 10, o);
-        benchmark::DoNotOptimize(out);
-    }
-    set_reference_counters(state, *f.fast);
+    run_explained_matches(state, true);
 }
 BENCHMARK(BM_Match_ExplainActivity)->Unit(benchmark::kMicrosecond);
 

@@ -35,7 +35,11 @@ _OPTION_DEFAULTS: dict = {
 }
 
 
-def _options(options: MatchOptions | None, given: Mapping[str, Any]) -> MatchOptions:
+def _options(options: MatchOptions | None, arguments: Mapping[str, Any],
+             **fixed: Any) -> MatchOptions:
+    """The MatchOptions of a call: `options` as given, or built from the keyword options among
+    the caller's `arguments` (its locals()), with `fixed` overriding some of them."""
+    given = {name: fixed[name] if name in fixed else arguments[name] for name in _OPTION_DEFAULTS}
     if options is not None:
         changed = {k: v for k, v in given.items() if v is not _OPTION_DEFAULTS[k]
                    and not (isinstance(v, tuple) and v == ())}
@@ -120,12 +124,7 @@ def _engine_match(self: Engine, prospect: Any, k: int = 10, *, activity: Any = N
     predicate(ReferenceCustomer) -> bool, explain (build the reason text). Returns MatchResult
     objects; ``r.to_dict()`` is the whole explanation.
     """
-    opts = _options(options, {
-        "activity": activity, "now": now, "weights": weights, "fatigue_weight": fatigue_weight,
-        "same_geography": same_geography, "same_sector": same_sector,
-        "cover_all_products": cover_all_products, "min_score": min_score,
-        "exclusions": exclusions, "predicate": predicate, "explain": explain,
-        "use_prospect_activity": use_prospect_activity})
+    opts = _options(options, locals())
     return self._match(prospect, k, opts)
 
 
@@ -150,12 +149,7 @@ def _engine_match_batch(self: Engine, prospects: Any = None, k: int = 10, *,
     reference_id, final, base, industry, product, geography, size, fatigue, reason — or, with
     as_frame=False, one list of MatchResult per prospect.
     """
-    opts = _options(options, {
-        "activity": activity, "now": now, "weights": weights, "fatigue_weight": fatigue_weight,
-        "same_geography": same_geography, "same_sector": same_sector,
-        "cover_all_products": cover_all_products, "min_score": min_score,
-        "exclusions": exclusions, "predicate": predicate, "explain": explain,
-        "use_prospect_activity": use_prospect_activity})
+    opts = _options(options, locals())
     bar = _Progress(progress, "matching")
     try:
         out = self._match_batch(_prospects(self, prospects), k, opts, threads=threads,
@@ -181,12 +175,7 @@ def _engine_gaps(self: Engine, prospects: Any = None, *, threshold: float = 0.5,
     prospects as :meth:`Engine.match_batch` (None: the program's whole pipeline). Returns a
     GapReport; ``cells_frame()``, ``prospects_frame()`` and ``heatmap()`` give DataFrames.
     """
-    opts = _options(None, {
-        "activity": activity, "now": now, "weights": weights, "fatigue_weight": fatigue_weight,
-        "same_geography": same_geography, "same_sector": same_sector,
-        "cover_all_products": cover_all_products, "min_score": None,
-        "exclusions": exclusions, "predicate": predicate, "explain": False,
-        "use_prospect_activity": use_prospect_activity})
+    opts = _options(None, locals(), min_score=None, explain=False)
     bar = _Progress(progress, "gap analysis")
     try:
         return self._gaps(_prospects(self, prospects), opts, threshold, min_references,

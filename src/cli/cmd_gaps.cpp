@@ -20,9 +20,7 @@ namespace {
 
 struct gaps_command_options {
     match_flags flags;
-    double threshold = 0.5;
-    std::size_t min_references = 1;
-    bool by_product = false;
+    gap_options gaps;  // threshold, min_references, by_product (the library's defaults)
     std::size_t top = 20;
     bool json = false;
     std::size_t threads = 0;
@@ -37,11 +35,8 @@ std::string money(double v) {
 
 int run_gaps(const gaps_command_options& opts) {
     const auto prog = load_program(opts.flags.program);
-    gap_options g;
+    gap_options g = opts.gaps;
     g.match = to_match_options(*prog, opts.flags);
-    g.threshold = opts.threshold;
-    g.min_references = opts.min_references;
-    g.by_product = opts.by_product;
     engine e(*prog);
     const auto pipeline = prog->prospects.all();
     batch_options batch;
@@ -118,12 +113,12 @@ void add_gaps(CLI::App& app, std::vector<command>& commands) {
         "Where the pipeline lacks good references: prospects without enough eligible references "
         "above a threshold, by NAICS sector x M49 region (x product), by value at risk.");
     add_match_flags(*sub, opts->flags, false);
-    sub->add_option("--threshold", opts->threshold, "Final score a reference must reach")
+    sub->add_option("--threshold", opts->gaps.threshold, "Final score a reference must reach")
         ->capture_default_str();
-    sub->add_option("--min-references,-m", opts->min_references,
+    sub->add_option("--min-references,-m", opts->gaps.min_references,
                     "References a prospect needs above the threshold")
         ->capture_default_str();
-    sub->add_flag("--by-product", opts->by_product, "Split cells by product of interest");
+    sub->add_flag("--by-product", opts->gaps.by_product, "Split cells by product of interest");
     sub->add_option("--top", opts->top, "Cells shown")->capture_default_str();
     sub->add_option("--threads", opts->threads, "Worker threads (0: all cores)");
     sub->add_flag("--json", opts->json, "Print JSON instead of a table");
