@@ -1,5 +1,6 @@
 #include "small_vocabulary.hpp"
 
+#include <refmatch/prospect_store.hpp>
 #include <refmatch/reference_store.hpp>
 
 #include <gtest/gtest.h>
@@ -197,4 +198,50 @@ TEST(ReferenceStore, ConcurrentReadersAndWritersSeeConsistentStates) {
     }
     writer.join();
     EXPECT_EQ(s.in_industry("51").size(), 500u);
+}
+
+namespace {
+prospect make_prospect(std::string id, std::optional<date> needed_by) {
+    prospect p;
+    p.id = std::move(id);
+    p.industry = "5112";
+    p.country = "FR";
+    p.needed_by = needed_by;
+    return p;
+}
+}  // namespace
+
+TEST(ProspectStore, DueByListsEarliestFirstThenById) {
+    prospect_store s(test_support::small_vocabulary());
+    const date d = *parse_date("2025-07-01");
+    s.add_all({make_prospect("P3", d), make_prospect("P1", d + std::chrono::days(2)),
+               make_prospect("P2", d), make_prospect("P4", std::nullopt),
+               make_prospect("P5", d + std::chrono::days(3))});
+    const auto due = s.due_by(d + std::chrono::days(2));
+    std::vector<std::string> got;
+    for (const auto& p : due) got.push_back(p.id);
+    EXPECT_EQ(got, (std::vector<std::string>{"P2", "P3", "P1"}));  // P4 has no date, P5 is later
+    EXPECT_TRUE(s.due_by(d - std::chrono::days(1)).empty());
+}
+
+TEST(ProspectStore, RejectsBadRecordsAndChangesNothing) {
+    prospect_store s(test_support::small_vocabulary());
+    auto bad = make_prospect("P2", std::nullopt);
+    bad.deal_value = -5;
+    try {
+        s.add_all({make_prospect("P1", std::nullopt), bad});
+        FAIL() << "no error";
+    } catch (const validation_error& e) {
+        EXPECT_STREQ(e.what(),
+                     "prospect 'P2': field 'deal_value': expected a finite value >= 0, got "
+                     "'-5.000000'");
+    }
+    EXPECT_EQ(s.size(), 0u);
+    bad = make_prospect("P2", std::nullopt);
+    bad.activity = activity_id{99};
+    EXPECT_THROW(s.add(bad), validation_error);
+    bad = make_prospect("P2", std::nullopt);
+    bad.industry = "Fintech";
+    EXPECT_THROW(s.add(bad), validation_error);
+    EXPECT_EQ(s.size(), 0u);
 }
