@@ -374,7 +374,9 @@ void bind_engine(py::module_& m) {
             return s + ")";
         });
 
-    py::class_<quota_state>(m, "QuotaState", "The quota that applied to a result.")
+    py::class_<quota_state>(m, "QuotaState",
+                            "The quota of a reference for an activity on a day (the one that "
+                            "applied to a result).")
         .def_readonly("activity", &quota_state::activity)
         .def_readonly("used", &quota_state::used)
         .def_readonly("max_uses", &quota_state::max_uses)
@@ -382,6 +384,12 @@ void bind_engine(py::module_& m) {
         .def_readonly("cooldown_days", &quota_state::cooldown_days)
         .def_readonly("last_use", &quota_state::last_use)
         .def_readonly("utilisation", &quota_state::utilisation)
+        .def_readonly("cooldown_end", &quota_state::cooldown_end,
+                      "The first day a use is allowed again after the cooldown, if one applies.")
+        .def_property_readonly("eligible", &quota_state::eligible)
+        .def_property_readonly("reason", &quota_state::reason,
+                               "Why it is not eligible ('in cooldown until 2025-07-14'), or "
+                               "'eligible'.")
         .def("to_dict", [](const quota_state& q) { return quota_dict(q); })
         .def("__repr__", [](const quota_state& q) {
             return "QuotaState(" + quoted(activity_label(q.activity)) +

@@ -15,96 +15,32 @@
 namespace refmatch::python {
 namespace {
 
-// Version of the pickled state of a program: its vocabulary, then its tables as the JSON text of
-// the io layer (json_format_version inside each table is checked by the parsers too).
-constexpr int program_state_version = 1;
-
 file_format format_from(const std::string& name) {
     if (name == "csv") return file_format::csv;
     if (name == "json") return file_format::json;
     throw py::value_error("unknown format '" + name + "': expected 'csv' or 'json'");
 }
 
-// A shipped taxonomy is stored by name, any other as its rows.
-py::tuple taxonomy_state(const taxonomy& t, const char* shipped_key,
-                         const std::string& shipped_name, std::size_t shipped_size) {
-    if (t.name() == shipped_name && t.size() == shipped_size) return py::make_tuple(shipped_key);
-    return py::make_tuple("rows", t.name(), t.code(t.root()), t.title(t.root()), taxonomy_rows(t));
-}
-
-taxonomy taxonomy_from_state(const py::tuple& s) {
-    const auto kind = s[0].cast<std::string>();
-    if (kind == "naics2022") return naics2022();
-    if (kind == "m49") return m49_geography();
-    std::vector<taxonomy_entry> entries;
-    for (auto row : s[4].cast<py::list>()) {
-        const auto r = row.cast<std::tuple<std::string, std::string, std::string>>();
-        entries.push_back(taxonomy_entry{std::get<0>(r), std::get<1>(r), std::get<2>(r), 0});
-    }
-    taxonomy t(s[2].cast<std::string>(), s[3].cast<std::string>(), entries);
-    t.set_name(s[1].cast<std::string>());
-    return t;
-}
-
-py::tuple program_state(const program& p) {
-    const vocabulary& v = *p.vocab;
-    static const std::size_t naics_size = naics2022().size();
-    static const std::size_t m49_size = m49_geography().size();
-    std::vector<std::string> custom;
-    for (std::size_t i = activity::standard_count; i < v.activities.size(); ++i)
-        custom.push_back(v.activities.names()[i]);
-    std::string products, quotas, references, prospects, usage;
+// A program pickles as the io layer's serialised state (bytes); its version is checked there.
+py::object program_state(const program& p) {
+    std::string state;
     {
         py::gil_scoped_release unlocked;
-        products = format_products(v.products, file_format::json);
-        quotas = format_quotas(p.quotas, v.activities, file_format::json);
-        references = format_references(p.references.all(), v, file_format::json);
-        prospects = format_prospects(p.prospects.all(), v, file_format::json);
-        usage = format_usage(p.usage.events(), v, file_format::json);
+        state = format_program_state(tables_of(p));
     }
-    py::dict d;
-    d["industries"] = taxonomy_state(v.industries, "naics2022", "NAICS 2022", naics_size);
-    d["geography"] = taxonomy_state(v.geography, "m49", "UN M49", m49_size);
-    d["size_bands"] = v.sizes.lower_bounds();
-    d["activities"] = custom;
-    d["products"] = py::bytes(products);
-    d["quotas"] = py::bytes(quotas);
-    d["references"] = py::bytes(references);
-    d["prospects"] = py::bytes(prospects);
-    d["usage"] = py::bytes(usage);
-    return py::make_tuple(program_state_version, d);
+    return py::bytes(state);
 }
 
-std::shared_ptr<program> program_from_state(const py::tuple& t) {
-    if (t.size() != 2 || !py::isinstance<py::int_>(t[0]) ||
-        t[0].cast<int>() != program_state_version)
+std::shared_ptr<program> program_from_state(const py::object& state) {
+    if (!py::isinstance<py::bytes>(state))
         throw py::value_error(
-            "cannot unpickle Program: expected state version " +
-            std::to_string(program_state_version) + ", got " +
-            py::repr(t.size() ? py::object(t[0]) : py::object(py::none())).cast<std::string>());
-    const auto d = t[1].cast<py::dict>();
-    auto v = std::make_shared<vocabulary>();
-    v->industries = taxonomy_from_state(d["industries"].cast<py::tuple>());
-    v->geography = taxonomy_from_state(d["geography"].cast<py::tuple>());
-    v->sizes = size_bands(d["size_bands"].cast<std::vector<std::uint32_t>>());
-    for (const auto& name : d["activities"].cast<std::vector<std::string>>())
-        v->activities.add(name);
-    const auto products = d["products"].cast<std::string>();
-    const auto quotas = d["quotas"].cast<std::string>();
-    const auto references = d["references"].cast<std::string>();
-    const auto prospects = d["prospects"].cast<std::string>();
-    const auto usage = d["usage"].cast<std::string>();
+            "cannot unpickle Program: expected the bytes of a program state "
+            "(version " +
+            std::to_string(program_state_version) + "), got " +
+            py::repr(state).cast<std::string>().substr(0, 40));
+    const auto bytes = state.cast<std::string>();
     py::gil_scoped_release unlocked;
-    const read_options from_pickle{"pickled program", {}, nullptr};
-    v->products = parse_products(products, file_format::json, from_pickle);
-    auto policy = parse_quotas(quotas, file_format::json, v->activities, from_pickle);
-    auto p = std::make_shared<program>(std::shared_ptr<const vocabulary>(v));
-    p->quotas = policy;
-    p->references.add_all(parse_references(references, file_format::json, *v, from_pickle));
-    p->prospects.add_all(parse_prospects(prospects, file_format::json, *v, from_pickle));
-    for (auto& e : parse_usage(usage, file_format::json, *v, from_pickle))
-        p->record_usage(std::move(e));
-    return p;
+    return parse_program_state(bytes).assemble();
 }
 
 py::dict error_dict(const parse_error& e) {
@@ -389,11 +325,11 @@ void bind_io(py::module_& m) {
         "skewed sectors and\nregions, product families, a usage history with some references "
         "at quota, prospects with due dates.");
 
-    // Pickling of programs goes through the io layer's JSON, in memory.
+    // Pickling of programs goes through the io layer's serialised state, in memory.
     auto program_class =
         py::reinterpret_borrow<py::class_<program, std::shared_ptr<program>>>(m.attr("Program"));
     program_class.def(py::pickle([](const program& p) { return program_state(p); },
-                                 [](const py::tuple& t) { return program_from_state(t); }));
+                                 [](const py::object& s) { return program_from_state(s); }));
     m.attr("_PROGRAM_STATE_VERSION") = program_state_version;
 }
 

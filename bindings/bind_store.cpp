@@ -5,6 +5,7 @@
 #include "bind_common.hpp"
 
 #include <refmatch/program.hpp>
+#include <refmatch/program_tables.hpp>
 #include <refmatch/prospect_store.hpp>
 #include <refmatch/reference_store.hpp>
 
@@ -163,11 +164,49 @@ void bind_store(py::module_& m) {
         .def(
             "__deepcopy__", [](const program& p, py::dict) { return std::make_shared<program>(p); },
             py::arg("memo"))
+        .def(
+            "tables", [](const program& p) { return tables_of(p); }, release(),
+            "The program's tables (ProgramTables): tables().assemble() is an equal program.")
         .def("__repr__", [](const program& p) {
             return "Program(references=" + std::to_string(p.references.size()) +
                    ", prospects=" + std::to_string(p.prospects.size()) +
                    ", usage_events=" + std::to_string(p.usage.size()) +
                    ", products=" + std::to_string(p.vocab->products.size()) + ")";
+        });
+
+    py::class_<program_tables>(
+        m, "ProgramTables",
+        "A program as plain tables: vocabulary, default quotas, references, prospects and usage "
+        "events.\nEvery way of making a program ends in assemble() (files, DataFrames, pickles).")
+        .def(py::init([](const vocabulary& v, const quota_policy& quotas,
+                         std::vector<reference_customer> references,
+                         std::vector<prospect> prospects, std::vector<usage_event> usage) {
+                 return program_tables{std::make_shared<const vocabulary>(v), quotas,
+                                       std::move(references), std::move(prospects),
+                                       std::move(usage)};
+             }),
+             py::arg("vocabulary"), py::kw_only(), py::arg("quotas") = quota_policy(),
+             py::arg("references") = std::vector<reference_customer>{},
+             py::arg("prospects") = std::vector<prospect>{},
+             py::arg("usage") = std::vector<usage_event>{})
+        .def_property_readonly(
+            "vocabulary",
+            [](const program_tables& t) { return std::make_shared<vocabulary>(*t.vocab); },
+            "A copy of the tables' vocabulary.")
+        .def_readwrite("quotas", &program_tables::quotas)
+        .def_readwrite("references", &program_tables::references)
+        .def_readwrite("prospects", &program_tables::prospects)
+        .def_readwrite("usage", &program_tables::usage)
+        .def(
+            "assemble",
+            [](const program_tables& t) { return std::shared_ptr<program>(t.assemble()); },
+            release(),
+            "The program of these tables, all or nothing (raises ValidationError as the stores "
+            "and record_usage do).")
+        .def("__repr__", [](const program_tables& t) {
+            return "ProgramTables(references=" + std::to_string(t.references.size()) +
+                   ", prospects=" + std::to_string(t.prospects.size()) +
+                   ", usage_events=" + std::to_string(t.usage.size()) + ")";
         });
 }
 

@@ -14,20 +14,23 @@ with ``row``/``index`` attributes (``None`` for a column error).
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from refmatch._refmatch import (
+    ActivityCatalog,
     ActivityConsent,
     ActivityId,
     ParseError,
     Product,
     ProductCatalog,
     Program,
+    ProgramTables,
     ProspectBatch,
     QuotaLimit,
+    QuotaPolicy,
     ReferenceStatus,
     Vocabulary,
     parse_references_columns,
@@ -263,34 +266,42 @@ def from_frames(vocabulary: Vocabulary | None = None, *, products: Any = None,
     bands) with ``products`` (a ProductCatalog, Product objects, ids, or a DataFrame with id,
     name, family). references / prospects / usage: DataFrames with the columns of the CSV files.
     quotas: {activity: QuotaLimit} or a DataFrame with activity, max_uses, window_days,
-    cooldown_days. All or nothing: on an error no program is returned.
+    cooldown_days; with the standard vocabulary, an activity name it does not know is registered
+    as a custom activity type (as in quotas.csv). All or nothing: on an error no program is
+    returned.
     """
-    if vocabulary is None:
-        vocabulary = standard_vocabulary(_products(products))
-    elif products is not None:
+    if vocabulary is not None and products is not None:
         raise TypeError("give either a vocabulary or products, not both")
-    program = Program(vocabulary)
-    vocab = program.vocabulary
+    # The tables in the order of every program (products and quotas make the vocabulary, then
+    # references, prospects, usage); ProgramTables.assemble builds the program, as loaders do.
+    items: list = []
     if quotas is not None:
         if isinstance(quotas, pd.DataFrame):
-            items: Iterable = (
+            items = [
                 (row["activity"], QuotaLimit(
                     max_uses=None if _is_missing(row.get("max_uses")) else int(row["max_uses"]),
                     window_days=int(row.get("window_days", 365)),
                     cooldown_days=int(row.get("cooldown_days", 0))))
-                for _, row in quotas.iterrows())
+                for _, row in quotas.iterrows()]
         else:
-            items = quotas.items()
-        for activity, limit in items:
-            program.set_quota(vocab.activities.at(activity) if isinstance(activity, str) else activity, limit)
+            items = list(quotas.items())
+    if vocabulary is None:
+        activities = ActivityCatalog()
+        for activity, _ in items:
+            if isinstance(activity, str):
+                activities.add(activity)
+        vocabulary = standard_vocabulary(_products(products), activities=activities)
+    policy = QuotaPolicy()
+    for activity, limit in items:
+        policy.set(vocabulary.activities.at(activity) if isinstance(activity, str) else activity, limit)
+    tables = ProgramTables(vocabulary, quotas=policy)
     if references is not None:
-        program.references.add_all(references_from_frame(references, vocab))
+        tables.references = references_from_frame(references, vocabulary)
     if prospects is not None:
-        program.prospects.add_all(list(prospects_from_frame(prospects, vocab)))
+        tables.prospects = list(prospects_from_frame(prospects, vocabulary))
     if usage is not None:
-        for event in usage_from_frame(usage, vocab):
-            program.record_usage(event)
-    return program
+        tables.usage = usage_from_frame(usage, vocabulary)
+    return tables.assemble()
 
 
 def _dates(values: list) -> pd.Series:

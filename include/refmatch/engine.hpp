@@ -308,21 +308,10 @@ struct match_run {
         double factor = 1.0;
         std::uint32_t used = 0;
         if (activity) {
-            const activity_consent* consent = r.consent(*activity);
-            if (!consent) return threshold();
-            const quota_limit limit =
-                consent->limit ? *consent->limit : prog.quotas.limit(*activity);
-            const auto usage = ledger->summary(r.id, *activity, limit.window_days, now);
-            used = usage.used;
-            if (limit.max_uses && used >= *limit.max_uses) return threshold();
-            if (limit.cooldown_days > 0 && usage.last_use &&
-                (now - *usage.last_use).count() < static_cast<long>(limit.cooldown_days))
-                return threshold();
-            const double u = limit.max_uses
-                                 ? std::min(1.0, static_cast<double>(used) /
-                                                     static_cast<double>(*limit.max_uses))
-                                 : 0.0;
-            factor = 1.0 - options.fatigue_weight * u;
+            const quota_state q = evaluate_quota(r, *activity, prog.quotas, *ledger, now);
+            if (!q.eligible()) return threshold();
+            used = q.used;
+            factor = 1.0 - options.fatigue_weight * q.utilisation;
         }
         const double final_score = base * factor;
         if (options.min_score && !(final_score >= *options.min_score)) return threshold();
@@ -538,17 +527,8 @@ inline std::vector<match_result> engine::match_one(const detail::match_snapshot&
         r.products_matched = ws.product_count[s.product_set[i]];
         r.products_requested = run.requested;
         if (run.activity) {
-            const quota_limit limit = rec.effective_limit(*run.activity, program_->quotas);
-            quota_state q;
-            q.activity = *run.activity;
-            q.used = e.used;
-            q.max_uses = limit.max_uses;
-            q.window_days = limit.window_days;
-            q.cooldown_days = limit.cooldown_days;
-            q.last_use = run.ledger->last_use(rec.id, *run.activity, run.now);
-            q.utilisation = limit.max_uses ? std::min(1.0, static_cast<double>(e.used) /
-                                                               static_cast<double>(*limit.max_uses))
-                                           : 0.0;
+            const quota_state q =
+                evaluate_quota(rec, *run.activity, program_->quotas, *run.ledger, run.now);
             r.fatigue_factor = 1.0 - options.fatigue_weight * q.utilisation;
             r.quota = q;
         }

@@ -16,6 +16,7 @@
 #include <refmatch/error.hpp>
 #include <refmatch/product_catalog.hpp>
 #include <refmatch/program.hpp>
+#include <refmatch/program_tables.hpp>
 #include <refmatch/prospect.hpp>
 #include <refmatch/quota.hpp>
 #include <refmatch/reference.hpp>
@@ -194,6 +195,55 @@ void save_usage(const std::filesystem::path& path, std::span<const usage_event> 
 /// Called while loading a program with the file being read, bytes done and total.
 using program_progress_callback =
     std::function<void(std::string_view file, std::size_t done, std::size_t total)>;
+
+/// One table of a program to read: its name in messages (a file name), its format, and its text,
+/// fetched only when its turn comes (so one table's text at a time is in memory).
+struct table_source {
+    std::string name;
+    file_format format = file_format::csv;
+    std::function<std::string()> text;
+};
+
+/// The tables of a program to read; any may be absent (see `read_program_tables`).
+struct program_sources {
+    std::optional<table_source> products, quotas, references, prospects, usage;
+};
+
+/// Reads the tables of a program in assembly order (program_tables.hpp): products, then the
+/// quota table (which registers its custom activity types), which with `base`'s taxonomies, size
+/// bands and activity types make the vocabulary; then references, prospects and usage against
+/// it. Usage events must name a reference of the references table. An absent table is empty
+/// (absent products: `base`'s catalogue; absent quotas: the program defaults). Every loader of
+/// whole programs goes through here, then through `program_tables::assemble`.
+///
+/// With `errors` null the first error is thrown (parse_error naming the table, line and field;
+/// error when a text cannot be fetched). With `errors` set, every error is appended (a text that
+/// cannot be fetched is one error naming the table), each table keeps its good records, and
+/// usage is checked against the ids of every row of the references table, bad rows included
+/// (so one bad reference is reported once, not on each of its uses).
+///
+/// **Complexity:** linear in the texts. **Thread safety:** reentrant.
+[[nodiscard]] program_tables read_program_tables(const program_sources& sources,
+                                                 const vocabulary& base,
+                                                 const program_progress_callback& progress = {},
+                                                 std::vector<parse_error>* errors = nullptr);
+
+/// The version of the serialised program state (`format_program_state`); a state of another
+/// version is rejected.
+inline constexpr int program_state_version = 2;
+
+/// A program's tables as one self-contained byte string (what a Python pickle of a `Program`
+/// holds): a versioned header, the taxonomies (the shipped ones by name, others as rows), size
+/// bands and custom activity types, then the five tables as the JSON of this layer.
+/// **Complexity:** linear in the records. **Thread safety:** reentrant.
+[[nodiscard]] std::string format_program_state(const program_tables& tables);
+
+/// Reads a state written by `format_program_state` (through `read_program_tables`, so the
+/// records are validated as files are).
+/// @throws parse_error naming "program state" for a state that is not one, or of another version
+///         ("program state:1: field 'version': expected version 2, got '1'"), and the tables'
+///         errors naming "pickled program".
+[[nodiscard]] program_tables parse_program_state(std::string_view state);
 
 /// Loads a program directory, all or nothing. Usage events must name references of the program.
 /// **Complexity:** linear in the files' size (about 1 s per million references).

@@ -7,6 +7,7 @@
 #include <refmatch/activity.hpp>
 #include <refmatch/date.hpp>
 #include <refmatch/error.hpp>
+#include <refmatch/quota_state.hpp>
 #include <refmatch/reference.hpp>
 
 #include <cmath>
@@ -130,22 +131,6 @@ struct score_components {
     double geography = 0.0;
     double size = 0.0;
     bool operator==(const score_components&) const = default;
-};
-
-/// The quota that applied to a result (present only when the match named an activity).
-struct quota_state {
-    activity_id activity;
-    /// Uses in the window `(now − window_days, now]`.
-    std::uint32_t used = 0;
-    /// The limit in force (the reference's own or the program's); nullopt = no limit.
-    std::optional<std::uint32_t> max_uses;
-    std::uint32_t window_days = 0;
-    std::uint32_t cooldown_days = 0;
-    /// The latest use on or before `now`.
-    std::optional<date> last_use;
-    /// `u = min(1, used / max_uses)`, 0 without a limit.
-    double utilisation = 0.0;
-    bool operator==(const quota_state&) const = default;
 };
 
 /// One reference proposed for a prospect, with its explanation.

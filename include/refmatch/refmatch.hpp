@@ -10,9 +10,11 @@
 #include <refmatch/match.hpp>
 #include <refmatch/product_catalog.hpp>
 #include <refmatch/program.hpp>
+#include <refmatch/program_tables.hpp>
 #include <refmatch/prospect.hpp>
 #include <refmatch/prospect_store.hpp>
 #include <refmatch/quota.hpp>
+#include <refmatch/quota_state.hpp>
 #include <refmatch/reference.hpp>
 #include <refmatch/reference_store.hpp>
 #include <refmatch/size_band.hpp>

@@ -4,6 +4,7 @@
 
 #include <refmatch/generator.hpp>
 #include <refmatch/io.hpp>
+#include <refmatch/quota_state.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -149,13 +150,9 @@ int run_stats(const stats_options& o) {
             ++consenting[a];
             if (r.status != reference_status::active) continue;
             ++consenting_active[a];
-            const auto limit = r.effective_limit(c.activity, p->quotas);
-            const bool full = limit.max_uses && reader.used(r.id, c.activity, limit.window_days,
-                                                            now) >= *limit.max_uses;
-            const auto last_use = reader.last_use(r.id, c.activity, now);
-            const bool cooldown =
-                limit.cooldown_days && last_use &&
-                (now - *last_use).count() < static_cast<long>(limit.cooldown_days);
+            const auto q = evaluate_quota(r, c.activity, p->quotas, reader, now);
+            const bool full = q.at_limit;
+            const bool cooldown = q.cooling_down;
             if (full) ++at_quota[a];
             if (cooldown) ++cooling[a];
             if (!full && !cooldown) ++headroom[a];

@@ -46,10 +46,10 @@ parse_error missing_table(table_kind kind) {
                        "no such file");
 }
 
-read_options options_for(const fs::path& path, const program_progress_callback& progress,
+read_options options_for(const std::string& name, const program_progress_callback& progress,
                          std::vector<parse_error>* errors = nullptr) {
     read_options o;
-    o.source = path.filename().string();
+    o.source = name;
     o.errors = errors;
     if (progress)
         o.progress = [progress, name = o.source](std::size_t done, std::size_t total) {
@@ -57,41 +57,118 @@ read_options options_for(const fs::path& path, const program_progress_callback& 
         };
     return o;
 }
+read_options options_for(const fs::path& path, const program_progress_callback& progress,
+                         std::vector<parse_error>* errors = nullptr) {
+    return options_for(path.filename().string(), progress, errors);
+}
 
-// The ids of a references file's rows, whatever else is wrong with them (to check usage
+// The ids of a references table's rows, whatever else is wrong with them (to check usage
 // without repeating a bad reference's error on every use of it).
-std::unordered_set<std::string> reference_ids(const fs::path& path) {
+std::unordered_set<std::string> reference_ids(std::string_view text, file_format format,
+                                              const std::string& name) {
     std::unordered_set<std::string> ids;
     std::vector<parse_error> ignored;
     read_options o;
-    o.source = path.filename().string();
+    o.source = name;
     o.errors = &ignored;
     try {
-        detail::read_table(table_kind::references, read_file(path), format_of(path), o,
+        detail::read_table(table_kind::references, text, format, o,
                            [&](detail::flat_record& r) { ids.emplace(detail::trim(r.get("id"))); });
     } catch (const error&) {
-        // Unreadable: it is reported when the file itself is checked.
+        // Unreadable: it is reported when the table itself is read.
     }
     return ids;
 }
 
+std::unordered_set<std::string> reference_ids(const fs::path& path) {
+    try {
+        return reference_ids(read_file(path), format_of(path), path.filename().string());
+    } catch (const error&) {
+        return {};
+    }
+}
+
+parse_error unreadable(const std::string& name, const error& e) {
+    return parse_error(name, 0, "", "a readable file", e.what());
+}
 parse_error unreadable(const fs::path& path, const error& e) {
-    return parse_error(path.filename().string(), 0, "", "a readable file", e.what());
+    return unreadable(path.filename().string(), e);
 }
 
 // Runs `f` and adds any parse_error or error it throws to `errors`.
-template <class F>
-void collect(std::vector<parse_error>& errors, const fs::path& path, F&& f) {
+template <class Name, class F>
+void collect(std::vector<parse_error>& errors, const Name& name, F&& f) {
     try {
         f();
     } catch (const parse_error& e) {
         errors.push_back(e);
     } catch (const error& e) {
-        errors.push_back(unreadable(path, e));
+        errors.push_back(unreadable(name, e));
     }
 }
 
+// The sources of the tables found in a program directory (paths in `all_kinds` order).
+program_sources sources_of(const std::array<std::optional<fs::path>, 5>& paths) {
+    program_sources s;
+    std::optional<table_source>* slots[] = {&s.products, &s.quotas, &s.references, &s.prospects,
+                                            &s.usage};
+    for (std::size_t i = 0; i < paths.size(); ++i)
+        if (paths[i])
+            *slots[i] = table_source{paths[i]->filename().string(), format_of(*paths[i]),
+                                     [path = *paths[i]] { return read_file(path); }};
+    return s;
+}
+
 }  // namespace
+
+program_tables read_program_tables(const program_sources& sources, const vocabulary& base,
+                                   const program_progress_callback& progress,
+                                   std::vector<parse_error>* errors) {
+    // Each step reads one table; when collecting, a step that throws adds its error and the
+    // next step goes on with what there is.
+    const auto step = [&](const table_source& source, auto&& read) {
+        if (!errors) return read(source.text(), options_for(source.name, progress));
+        collect(*errors, source.name,
+                [&] { read(source.text(), options_for(source.name, progress, errors)); });
+    };
+    auto v = std::make_shared<vocabulary>(base);
+    program_tables out;
+    if (sources.products)
+        step(*sources.products, [&](const std::string& text, const read_options& o) {
+            v->products = parse_products(text, sources.products->format, o);
+        });
+    if (sources.quotas)
+        step(*sources.quotas, [&](const std::string& text, const read_options& o) {
+            out.quotas = parse_quotas(text, sources.quotas->format, v->activities, o);
+        });
+    out.vocab = v;
+    // Usage must name a reference of the table (when collecting: any row of it).
+    std::unordered_set<std::string> row_ids;
+    if (sources.references)
+        step(*sources.references, [&](const std::string& text, const read_options& o) {
+            const auto format = sources.references->format;
+            if (errors) row_ids = reference_ids(text, format, o.source);
+            out.references = parse_references(text, format, *v, o);
+        });
+    if (sources.prospects)
+        step(*sources.prospects, [&](const std::string& text, const read_options& o) {
+            out.prospects = parse_prospects(text, sources.prospects->format, *v, o);
+        });
+    if (sources.usage) {
+        std::unordered_set<std::string_view> ids;
+        if (!errors) {
+            ids.reserve(out.references.size());
+            for (const auto& r : out.references) ids.insert(r.id);
+        }
+        const std::function<bool(std::string_view)> known = [&](std::string_view id) {
+            return errors ? row_ids.count(std::string(id)) != 0 : ids.count(id) != 0;
+        };
+        step(*sources.usage, [&](const std::string& text, const read_options& o) {
+            out.usage = parse_usage(text, sources.usage->format, *v, o, known);
+        });
+    }
+    return out;
+}
 
 std::unique_ptr<program> load_program(const fs::path& directory,
                                       const program_progress_callback& progress) {
@@ -103,31 +180,7 @@ std::unique_ptr<program> load_program(const fs::path& directory,
     if (!paths[0]) throw missing_table(table_kind::products);
     if (!paths[2]) throw missing_table(table_kind::references);
 
-    const auto read = [&](const fs::path& p) { return read_file(p); };
-    auto products =
-        parse_products(read(*paths[0]), format_of(*paths[0]), options_for(*paths[0], progress));
-    activity_catalog activities;
-    quota_policy quotas;
-    if (paths[1])
-        quotas = parse_quotas(read(*paths[1]), format_of(*paths[1]), activities,
-                              options_for(*paths[1], progress));
-    const auto vocab = standard_vocabulary(std::move(products), std::move(activities));
-
-    auto out = std::make_unique<program>(vocab);
-    out->quotas = quotas;
-    out->references.add_all(parse_references(read(*paths[2]), format_of(*paths[2]), *vocab,
-                                             options_for(*paths[2], progress)));
-    if (paths[3])
-        out->prospects.add_all(parse_prospects(read(*paths[3]), format_of(*paths[3]), *vocab,
-                                               options_for(*paths[3], progress)));
-    if (paths[4]) {
-        const auto& refs = out->references;
-        for (auto& e : parse_usage(read(*paths[4]), format_of(*paths[4]), *vocab,
-                                   options_for(*paths[4], progress),
-                                   [&](std::string_view id) { return refs.contains(id); }))
-            out->usage.record(std::move(e));
-    }
-    return out;
+    return read_program_tables(sources_of(paths), *standard_vocabulary(), progress).assemble();
 }
 
 void save_program(const program& p, const fs::path& directory, file_format format) {
@@ -155,37 +208,7 @@ std::vector<parse_error> check_program(const fs::path& directory) {
     if (!paths[0]) errors.push_back(missing_table(table_kind::products));
     if (!paths[2]) errors.push_back(missing_table(table_kind::references));
 
-    product_catalog products;
-    if (paths[0])
-        collect(errors, *paths[0], [&] {
-            products = parse_products(read_file(*paths[0]), format_of(*paths[0]),
-                                      options_for(*paths[0], {}, &errors));
-        });
-    activity_catalog activities;
-    if (paths[1])
-        collect(errors, *paths[1], [&] {
-            (void)parse_quotas(read_file(*paths[1]), format_of(*paths[1]), activities,
-                               options_for(*paths[1], {}, &errors));
-        });
-    const auto vocab = standard_vocabulary(std::move(products), std::move(activities));
-    if (paths[2])
-        collect(errors, *paths[2], [&] {
-            (void)parse_references(read_file(*paths[2]), format_of(*paths[2]), *vocab,
-                                   options_for(*paths[2], {}, &errors));
-        });
-    if (paths[3])
-        collect(errors, *paths[3], [&] {
-            (void)parse_prospects(read_file(*paths[3]), format_of(*paths[3]), *vocab,
-                                  options_for(*paths[3], {}, &errors));
-        });
-    if (paths[4]) {
-        const auto ids = paths[2] ? reference_ids(*paths[2]) : std::unordered_set<std::string>{};
-        collect(errors, *paths[4], [&] {
-            (void)parse_usage(read_file(*paths[4]), format_of(*paths[4]), *vocab,
-                              options_for(*paths[4], {}, &errors),
-                              [&](std::string_view id) { return ids.count(std::string(id)) != 0; });
-        });
-    }
+    (void)read_program_tables(sources_of(paths), *standard_vocabulary(), {}, &errors);
     return errors;
 }
 
@@ -228,21 +251,13 @@ std::vector<parse_error> check_file(const fs::path& path) {
             return std::nullopt;
         }
     };
-    product_catalog products;
-    activity_catalog activities;
+    std::array<std::optional<fs::path>, 5> context;
     if (*kind != table_kind::products && *kind != table_kind::quotas) {
-        if (const auto p = sibling(table_kind::products))
-            collect(ignored, *p, [&] {
-                products =
-                    parse_products(read_file(*p), format_of(*p), options_for(*p, {}, &ignored));
-            });
-        if (const auto q = sibling(table_kind::quotas))
-            collect(ignored, *q, [&] {
-                (void)parse_quotas(read_file(*q), format_of(*q), activities,
-                                   options_for(*q, {}, &ignored));
-            });
+        context[0] = sibling(table_kind::products);
+        context[1] = sibling(table_kind::quotas);
     }
-    const auto vocab = standard_vocabulary(std::move(products), std::move(activities));
+    const auto vocab =
+        read_program_tables(sources_of(context), *standard_vocabulary(), {}, &ignored).vocab;
     const auto options = options_for(path, {}, &errors);
     switch (*kind) {
         case table_kind::products:

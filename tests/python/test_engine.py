@@ -256,10 +256,15 @@ def test_pickles_with_custom_taxonomies(tiny_program: refmatch.Program) -> None:
 
 def test_pickled_state_versions_are_checked(tiny_program: refmatch.Program) -> None:
     state = tiny_program.__getstate__()
-    assert state[0] == 1
+    assert state.startswith(b"refmatch program state 2\n")
+    assert refmatch._refmatch._PROGRAM_STATE_VERSION == 2
     fresh = refmatch.Program.__new__(refmatch.Program)
-    with pytest.raises(ValueError, match="^cannot unpickle Program: expected state version 1, got 2$"):
-        fresh.__setstate__((2, state[1]))
+    with pytest.raises(refmatch.ParseError,
+                       match="^program state:1: field 'version': expected version 2, got '1'$"):
+        fresh.__setstate__(state.replace(b"state 2\n", b"state 1\n", 1))
+    with pytest.raises(ValueError, match="^cannot unpickle Program: expected the bytes of a "
+                                         "program state \\(version 2\\), got \\(1, "):
+        fresh.__setstate__((1, {"products": b""}))
     reduce = refmatch.Engine(tiny_program).__reduce__()
     with pytest.raises(ValueError, match="cannot unpickle Engine: expected state version 1, got 7"):
         reduce[0](7, *reduce[1][1:])

@@ -71,6 +71,37 @@ def test_program_from_frames_and_back(vocabulary: refmatch.Vocabulary) -> None:
     assert again.quotas == program.quotas
 
 
+def test_from_frames_assembles_the_program_load_program_gives(tmp_path) -> None:
+    # The same tables through files and through DataFrames: one assembly, one program.
+    program = refmatch.generate_program(references=200, prospects=40, products=12)
+    refmatch.save_program(program, tmp_path)
+    loaded = refmatch.load_program(tmp_path)
+    frames = loaded.to_frames()
+    built = refmatch.Program.from_frames(products=frames["products"], quotas=frames["quotas"],
+                                         references=frames["references"],
+                                         prospects=frames["prospects"], usage=frames["usage"])
+    for program_a, program_b in ((built, loaded), (loaded.tables().assemble(), loaded)):
+        assert program_a.references.all() == program_b.references.all()
+        assert program_a.prospects.all() == program_b.prospects.all()
+        assert program_a.usage.events() == program_b.usage.events()
+        assert program_a.quotas == program_b.quotas
+        assert program_a.vocabulary.activities.names == program_b.vocabulary.activities.names
+
+
+def test_program_tables_assemble_all_or_nothing(vocabulary: refmatch.Vocabulary) -> None:
+    tables = refmatch.ProgramTables(vocabulary, references=[
+        refmatch.ReferenceCustomer("R1", products=["p1"], status="active", consents=["quote"])])
+    tables.usage = [refmatch.UsageEvent("R2", "quote", dt.date(2025, 1, 1))]
+    with pytest.raises(refmatch.ValidationError,
+                       match="^usage of 'R2': field 'reference_id': expected a reference id of "
+                             "the program, got 'R2'$"):
+        tables.assemble()
+    tables.usage = [refmatch.UsageEvent("R1", "quote", dt.date(2025, 1, 1))]
+    program = tables.assemble()
+    assert repr(program) == "Program(references=1, prospects=0, usage_events=1, products=3)"
+    assert len(program.tables().usage) == 1
+
+
 def test_bad_value_names_column_and_row(vocabulary: refmatch.Vocabulary) -> None:
     frame = references()
     frame.index = ["a", "b", "c"]

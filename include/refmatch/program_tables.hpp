@@ -1,0 +1,82 @@
+#pragma once
+/// @file program_tables.hpp
+/// A program as plain tables, and the one place where tables become a program. Every way of
+/// making a program (files, memory, DataFrames, a pickled state, a database) reads its tables
+/// into a `program_tables` and calls `assemble`; `tables_of` is the inverse.
+///
+/// The order of a program is: products and quota table first (the quota table may declare custom
+/// activity types), which with the taxonomies and size bands make the vocabulary; then the
+/// references, the prospects and the usage events, each validated against what came before.
+/// The io layer reads text in that order (`read_program_tables` in io.hpp); `assemble` builds
+/// the program from the finished tables.
+
+#include <refmatch/error.hpp>
+#include <refmatch/program.hpp>
+#include <refmatch/prospect.hpp>
+#include <refmatch/quota.hpp>
+#include <refmatch/reference.hpp>
+#include <refmatch/usage_ledger.hpp>
+#include <refmatch/vocabulary.hpp>
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace refmatch {
+
+/// The tables of one program. A plain value: copy, move and change it freely.
+///
+/// `vocab` carries the taxonomies, size bands, product catalogue and activity types (the
+/// standard ones, then the custom ones in id order); the records refer to it by code.
+struct program_tables {
+    std::shared_ptr<const vocabulary> vocab;
+    /// The program's default limits (custom activities of `vocab` included).
+    quota_policy quotas;
+    std::vector<reference_customer> references;
+    std::vector<prospect> prospects;
+    /// In recording order.
+    std::vector<usage_event> usage;
+
+    /// Builds the program, all or nothing: a vocabulary (required), the quota policy, then the
+    /// references and prospects (each table validated as the stores validate, see `add_all`),
+    /// then the usage events, each checked as `program::record_usage` checks it.
+    /// @throws validation_error (the stores' and `record_usage`'s messages); nothing is returned
+    ///         then. The `&&` overload moves the records instead of copying them.
+    ///
+    /// **Complexity:** linear in the records (plus the stores' indexing).
+    /// **Thread safety:** reentrant; the tables are only read (or moved from, for `&&`).
+    [[nodiscard]] std::unique_ptr<program> assemble() const& {
+        return program_tables(*this).build();
+    }
+    [[nodiscard]] std::unique_ptr<program> assemble() && { return build(); }
+
+private:
+    std::unique_ptr<program> build() {
+        if (!vocab) throw validation_error("program tables: expected a vocabulary, got none");
+        auto out = std::make_unique<program>(vocab);
+        out->quotas = std::move(quotas);
+        out->references.add_all(std::move(references));
+        out->prospects.add_all(std::move(prospects));
+        for (auto& e : usage) out->record_usage(std::move(e));
+        usage.clear();
+        return out;
+    }
+};
+
+/// The tables of a program: its vocabulary (shared, it is immutable), quota policy, references
+/// and prospects in id order, usage in recording order. `tables_of(p).assemble()` is a program
+/// equal to `p`.
+///
+/// **Complexity:** linear (copies every record). **Thread safety:** as the stores' readers;
+/// `quotas` must not change meanwhile.
+[[nodiscard]] inline program_tables tables_of(const program& p) {
+    program_tables t;
+    t.vocab = p.vocab;
+    t.quotas = p.quotas;
+    t.references = p.references.all();
+    t.prospects = p.prospects.all();
+    t.usage = p.usage.events();
+    return t;
+}
+
+}  // namespace refmatch
