@@ -388,7 +388,9 @@ std::unique_ptr<program> generate_program(const generator_options& options) {
 
     out->references.add_all(std::move(refs));
     out->prospects.add_all(std::move(prospects));
-    for (auto& e : events) out->usage.record(std::move(e));
+    usage_batch batch;
+    for (const auto& e : events) batch.add(e);
+    out->usage.record_all(std::move(batch));
     return out;
 }
 

@@ -69,3 +69,90 @@ TEST(UsageLedger, ReaderSeesOneConsistentStateWhileWritersWait) {
     writer.join();
     EXPECT_EQ(l.size(), 2000u);
 }
+
+namespace {
+
+// What the ledger must answer, by a scan of the events in recording order.
+struct brute_force {
+    const std::vector<usage_event>& events;
+    std::pair<std::uint32_t, std::optional<date>> summary(const std::string& ref, activity_id a,
+                                                          std::uint32_t window, date now) const {
+        std::uint32_t used = 0;
+        std::optional<date> last;
+        for (const auto& e : events) {
+            if (e.reference_id != ref || e.activity != a || e.day > now) continue;
+            if (e.day > now - std::chrono::days(window)) ++used;
+            if (!last || e.day > *last) last = e.day;
+        }
+        return {used, last};
+    }
+};
+
+usage_event random_event(std::mt19937& rng, int references) {
+    return {"R-" + std::to_string(rng() % static_cast<unsigned>(references)),
+            activity_id{static_cast<std::uint16_t>(rng() % 4)},
+            rng() % 3 ? "O-" + std::to_string(rng() % 50) : "",
+            day(static_cast<int>(rng() % 1000) - 500)};
+}
+
+}  // namespace
+
+// Batches and single records, interleaved, with days in any order and many references: every
+// answer, the recording order of events() and the day range agree with a scan of the events.
+TEST(UsageLedger, ColumnsAndRecentEventsMatchBruteForce) {
+    std::mt19937 rng(11);
+    usage_ledger l;
+    std::vector<usage_event> recorded;
+    for (int round = 0; round < 6; ++round) {
+        usage_batch batch;
+        const int n = round == 0 ? 20000 : static_cast<int>(rng() % 3000);
+        for (int i = 0; i < n; ++i) {
+            auto e = random_event(rng, 3000);
+            batch.add(e);
+            recorded.push_back(std::move(e));
+        }
+        EXPECT_EQ(batch.size(), static_cast<std::size_t>(n));
+        l.record_all(std::move(batch));
+        // Enough single records to merge the recent ones into the columns at least once.
+        for (int i = 0, m = static_cast<int>(rng() % 6000); i < m; ++i) {
+            auto e = random_event(rng, 3100);  // some references the batches never had
+            l.record(e);
+            recorded.push_back(std::move(e));
+        }
+        ASSERT_EQ(l.size(), recorded.size());
+        ASSERT_EQ(l.events(), recorded);
+        const brute_force oracle{recorded};
+        const auto reader = l.read();
+        for (int q = 0; q < 300; ++q) {
+            const std::string ref = "R-" + std::to_string(rng() % 3200);
+            const activity_id a{static_cast<std::uint16_t>(rng() % 5)};
+            const auto window = static_cast<std::uint32_t>(rng() % 400);
+            const date now = day(static_cast<int>(rng() % 1200) - 600);
+            const auto [used, last] = oracle.summary(ref, a, window, now);
+            const auto s = reader.summary(ref, a, window, now);
+            EXPECT_EQ(s.used, used) << ref << " " << a.value << " " << window;
+            EXPECT_EQ(s.last_use, last);
+            EXPECT_EQ(reader.last_use(ref, a), oracle.summary(ref, a, 0, date::max()).second);
+        }
+        const auto [lo, hi] = std::minmax_element(
+            recorded.begin(), recorded.end(),
+            [](const usage_event& x, const usage_event& y) { return x.day < y.day; });
+        EXPECT_EQ(reader.first_day(), lo->day);
+        EXPECT_EQ(reader.last_day(), hi->day);
+    }
+    // Held compactly: ids interned, days as numbers.
+    EXPECT_LE(l.memory_bytes(), 40 * l.size());
+}
+
+TEST(UsageLedger, EmptyLedgerAndEmptyBatch) {
+    usage_ledger l;
+    EXPECT_FALSE(l.first_day());
+    EXPECT_FALSE(l.last_use("R1", activity::quote));
+    l.record_all(usage_batch{});
+    EXPECT_EQ(l.size(), 0u);
+    EXPECT_TRUE(l.events().empty());
+    usage_ledger copy = l;
+    copy.record({"R1", activity::quote, "", day(3)});
+    EXPECT_EQ(copy.last_use("R1", activity::quote), day(3));
+    EXPECT_EQ(l.size(), 0u);  // copies are independent
+}

@@ -5,13 +5,15 @@
 
 #include <refmatch/activity.hpp>
 #include <refmatch/date.hpp>
+#include <refmatch/detail/id_pool.hpp>
 
 #include <algorithm>
 #include <cstdint>
-#include <functional>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -28,14 +30,82 @@ struct usage_event {
     bool operator==(const usage_event&) const = default;
 };
 
+/// Events gathered to be recorded together by `usage_ledger::record_all`: a file being
+/// loaded. Building a batch takes no lock and keeps ids interned (about 16 bytes per event).
+///
+/// **Thread safety:** a plain value: one thread at a time.
+class usage_batch {
+public:
+    void add(std::string_view reference_id, activity_id a, std::string_view opportunity_id,
+             date day) {
+        push({references_.intern(reference_id), opportunities_.intern(opportunity_id),
+              day_number(day), a.value});
+    }
+    void add(const usage_event& e) { add(e.reference_id, e.activity, e.opportunity_id, e.day); }
+
+    /// Adds the events of `other` after these (a file read in parts). O(|other| + its ids).
+    void append(usage_batch&& other) {
+        if (size_ == 0) {
+            *this = std::move(other);
+            return;
+        }
+        std::vector<std::uint32_t> refs(other.references_.size()),
+            opps(other.opportunities_.size());
+        for (std::uint32_t i = 0; i < refs.size(); ++i)
+            refs[i] = references_.intern(other.references_.at(i));
+        for (std::uint32_t i = 0; i < opps.size(); ++i)
+            opps[i] = opportunities_.intern(other.opportunities_.at(i));
+        for (auto& block : other.blocks_) {
+            for (const auto& e : block)
+                push({refs[e.reference], opps[e.opportunity], e.day, e.activity});
+            std::vector<entry>().swap(block);
+        }
+        other = usage_batch{};
+    }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+
+    /// Days are stored as day numbers (days since 1970-01-01).
+    static std::int32_t day_number(date d) {
+        return static_cast<std::int32_t>(d.time_since_epoch().count());
+    }
+
+private:
+    friend class usage_ledger;
+    struct entry {
+        std::uint32_t reference;
+        std::uint32_t opportunity;
+        std::int32_t day;
+        std::uint16_t activity;
+    };
+    void push(const entry& e) {
+        if (blocks_.empty() || blocks_.back().size() == block_size) {
+            blocks_.emplace_back();
+            blocks_.back().reserve(block_size);
+        }
+        blocks_.back().push_back(e);
+        ++size_;
+    }
+    // Blocks rather than one vector: recording frees them one by one as it copies them.
+    static constexpr std::size_t block_size = 1 << 16;
+    detail::id_pool references_, opportunities_;
+    std::vector<std::vector<entry>> blocks_;
+    std::size_t size_ = 0;
+};
+
 /// Append-only record of usage events, indexed for quota questions.
 ///
-/// Events may arrive in any order of days; each (reference, activity) pair keeps its days sorted,
-/// so that `used` and `last_use` are two binary searches.
+/// Storage is columnar and interned: reference and opportunity ids are numbered once (see
+/// `detail::id_pool`), days are day numbers, and events are grouped by reference, sorted by
+/// (activity, day) within each, in four columns (activity, day, opportunity, recording
+/// position): about 14 bytes per event plus the ids' characters. Events recorded one by one wait
+/// in a small hashed side index until there are enough of them (an eighth of the ledger) to
+/// merge into the columns in one pass; a `usage_batch` is merged at once.
 ///
-/// **Complexity:** `record` O(log m + m') where m is the events of that (reference, activity)
-/// pair and m' those later than the new one (O(log m) for events arriving in day order);
-/// `used`, `last_use` O(log m) after an O(1) expected hash lookup.
+/// **Complexity:** `used`, `last_use`, `summary` O(log m) for the m events of that reference,
+/// after an O(1) expected id lookup; `record(usage_event)` amortised O(1) plus O(log m') for the
+/// m' recent events of its (reference, activity) pair; `record_all` O(n + b log b') for
+/// n events held, b added and b' the largest number of events of one reference; `events()` O(n).
 ///
 /// **Thread safety:** safe for concurrent use. `record` takes an exclusive lock; queries take a
 /// shared lock each. To ask many questions against one consistent state (the engine does this
@@ -43,32 +113,17 @@ struct usage_event {
 /// so `record` calls wait until it is gone. Never call `record` on the same thread while holding
 /// a reader.
 class usage_ledger {
-    struct string_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
-    struct activity_days {
-        activity_id activity;
-        std::vector<date> days;  // sorted
-    };
-    using index_type =
-        std::unordered_map<std::string, std::vector<activity_days>, string_hash, std::equal_to<>>;
-
 public:
     usage_ledger() = default;
     usage_ledger(const usage_ledger& other) {
         std::shared_lock lock(other.mutex_);
-        events_ = other.events_;
-        index_ = other.index_;
+        state_ = other.state_;
     }
     usage_ledger& operator=(const usage_ledger& other) {
         if (this != &other) {
             usage_ledger copy(other);
             std::scoped_lock lock(mutex_);
-            events_ = std::move(copy.events_);
-            index_ = std::move(copy.index_);
+            state_ = std::move(copy.state_);
         }
         return *this;
     }
@@ -76,9 +131,14 @@ public:
     /// Appends an event.
     void record(usage_event e) {
         std::unique_lock lock(mutex_);
-        auto& days = days_of(index_[e.reference_id], e.activity);
-        days.insert(std::upper_bound(days.begin(), days.end(), e.day), e.day);
-        events_.push_back(std::move(e));
+        state_.add_recent(e);
+    }
+
+    /// Appends every event of `batch`, in its order, after the events already recorded, in one
+    /// pass over the ledger (cheaper than `record` for each when loading a file).
+    void record_all(usage_batch batch) {
+        std::unique_lock lock(mutex_);
+        state_.merge(&batch);
     }
 
     /// A consistent view for many queries; holds a shared lock until destroyed.
@@ -92,15 +152,7 @@ public:
         };
         [[nodiscard]] usage_summary summary(std::string_view reference, activity_id a,
                                             std::uint32_t window_days, date now) const {
-            const auto* days = ledger_->find(reference, a);
-            if (!days) return {};
-            const auto hi = std::upper_bound(days->begin(), days->end(), now);
-            const auto lo =
-                std::upper_bound(days->begin(), hi, now - std::chrono::days(window_days));
-            usage_summary out;
-            out.used = static_cast<std::uint32_t>(hi - lo);
-            if (hi != days->begin()) out.last_use = *(hi - 1);
-            return out;
+            return ledger_->state_.summary(reference, a, window_days, now);
         }
         /// Uses of `a` by `reference` in the window `(now − window_days, now]`.
         [[nodiscard]] std::uint32_t used(std::string_view reference, activity_id a,
@@ -115,12 +167,15 @@ public:
         /// The latest use of `a` by `reference`, whatever its day.
         [[nodiscard]] std::optional<date> last_use(std::string_view reference,
                                                    activity_id a) const {
-            const auto* days = ledger_->find(reference, a);
-            if (!days || days->empty()) return std::nullopt;
-            return days->back();
+            return summary(reference, a, 1, date::max()).last_use;
         }
-        /// All events, in the order they were recorded.
-        [[nodiscard]] const std::vector<usage_event>& events() const { return ledger_->events_; }
+        /// All events, in the order they were recorded (rebuilt from the columns: O(n)).
+        [[nodiscard]] std::vector<usage_event> events() const { return ledger_->state_.events(); }
+        /// The number of events.
+        [[nodiscard]] std::size_t size() const noexcept { return ledger_->state_.size; }
+        /// The earliest and the latest day of any event (none when the ledger is empty).
+        [[nodiscard]] std::optional<date> first_day() const { return ledger_->state_.first_day(); }
+        [[nodiscard]] std::optional<date> last_day() const { return ledger_->state_.last_day(); }
 
     private:
         friend class usage_ledger;
@@ -144,31 +199,249 @@ public:
     }
     [[nodiscard]] std::size_t size() const {
         std::shared_lock lock(mutex_);
-        return events_.size();
+        return state_.size;
     }
     /// A copy of all events in recording order.
-    [[nodiscard]] std::vector<usage_event> events() const {
+    [[nodiscard]] std::vector<usage_event> events() const { return read().events(); }
+    /// The earliest and the latest day of any event (none when the ledger is empty).
+    [[nodiscard]] std::optional<date> first_day() const { return read().first_day(); }
+    [[nodiscard]] std::optional<date> last_day() const { return read().last_day(); }
+    /// Bytes the ledger holds (its buffers' capacity), for memory accounting.
+    [[nodiscard]] std::size_t memory_bytes() const {
         std::shared_lock lock(mutex_);
-        return events_;
+        return state_.memory_bytes();
     }
 
 private:
-    static std::vector<date>& days_of(std::vector<activity_days>& list, activity_id a) {
-        for (auto& entry : list)
-            if (entry.activity == a) return entry.days;
-        return list.emplace_back(activity_days{a, {}}).days;
-    }
-    const std::vector<date>* find(std::string_view reference, activity_id a) const {
-        const auto it = index_.find(reference);
-        if (it == index_.end()) return nullptr;
-        for (const auto& entry : it->second)
-            if (entry.activity == a) return &entry.days;
-        return nullptr;
-    }
+    struct state {
+        using entry = usage_batch::entry;
+        static constexpr std::size_t min_recent = 4096;
+
+        detail::id_pool references, opportunities;
+        // The columns: the events of reference r are [begin[r], begin[r + 1]), sorted by
+        // (activity, day, seq). References interned after the last merge have no entry in begin.
+        std::vector<std::uint32_t> begin{0};
+        std::vector<std::uint16_t> activity;
+        std::vector<std::int32_t> day;
+        std::vector<std::uint32_t> opportunity;
+        std::vector<std::uint32_t> seq;  // position in recording order
+        // Events recorded one by one since the last merge, in recording order, and their days
+        // per (reference, activity), sorted.
+        std::vector<entry> recent;
+        std::unordered_map<std::uint64_t, std::vector<std::int32_t>> recent_days;
+        std::size_t size = 0;
+        std::int32_t min_day = std::numeric_limits<std::int32_t>::max();
+        std::int32_t max_day = std::numeric_limits<std::int32_t>::min();
+
+        static std::uint64_t key(std::uint32_t reference, std::uint16_t a) {
+            return (std::uint64_t{reference} << 16) | a;
+        }
+        static date to_date(std::int32_t d) { return date{std::chrono::days{d}}; }
+
+        void note_day(std::int32_t d) {
+            min_day = std::min(min_day, d);
+            max_day = std::max(max_day, d);
+        }
+        std::optional<date> first_day() const {
+            return size ? std::optional<date>(to_date(min_day)) : std::nullopt;
+        }
+        std::optional<date> last_day() const {
+            return size ? std::optional<date>(to_date(max_day)) : std::nullopt;
+        }
+
+        void add_recent(const usage_event& e) {
+            check_room(1);
+            const entry x{references.intern(e.reference_id), opportunities.intern(e.opportunity_id),
+                          usage_batch::day_number(e.day), e.activity.value};
+            recent.push_back(x);
+            auto& days = recent_days[key(x.reference, x.activity)];
+            days.insert(std::upper_bound(days.begin(), days.end(), x.day), x.day);
+            ++size;
+            note_day(x.day);
+            if (recent.size() > std::max(min_recent, activity.size() / 8)) merge(nullptr);
+        }
+
+        void check_room(std::size_t more) const {
+            if (size + more > std::numeric_limits<std::uint32_t>::max())
+                throw std::length_error("usage_ledger: more than 2^32 - 1 events");
+        }
+
+        // Merges the recent events and then `batch` (if any) into the columns.
+        void merge(usage_batch* batch) {
+            std::vector<std::uint32_t> ref_map, opp_map;  // batch numbering -> ours
+            if (batch) {
+                check_room(batch->size());
+                if (size == 0 && references.size() == 0 && opportunities.size() == 0) {
+                    references = std::move(batch->references_);
+                    opportunities = std::move(batch->opportunities_);
+                } else {
+                    ref_map.resize(batch->references_.size());
+                    for (std::uint32_t i = 0; i < ref_map.size(); ++i)
+                        ref_map[i] = references.intern(batch->references_.at(i));
+                    opp_map.resize(batch->opportunities_.size());
+                    for (std::uint32_t i = 0; i < opp_map.size(); ++i)
+                        opp_map[i] = opportunities.intern(batch->opportunities_.at(i));
+                }
+            }
+            const auto ref_of = [&](std::uint32_t r) { return ref_map.empty() ? r : ref_map[r]; };
+            const auto opp_of = [&](std::uint32_t o) { return opp_map.empty() ? o : opp_map[o]; };
+
+            const std::size_t refs = references.size();
+            const std::size_t old_refs = begin.size() - 1;
+            std::vector<std::uint32_t> next_begin(refs + 1, 0);
+            for (std::size_t r = 0; r < old_refs; ++r) next_begin[r + 1] = begin[r + 1] - begin[r];
+            for (const auto& e : recent) ++next_begin[e.reference + 1];
+            if (batch)
+                for (const auto& block : batch->blocks_)
+                    for (const auto& e : block) ++next_begin[ref_of(e.reference) + 1];
+            for (std::size_t r = 0; r < refs; ++r) next_begin[r + 1] += next_begin[r];
+            const std::size_t total = next_begin[refs];
+
+            std::vector<std::uint16_t> a(total);
+            std::vector<std::int32_t> d(total);
+            std::vector<std::uint32_t> o(total), s(total);
+            std::vector<std::uint32_t> cursor(next_begin.begin(), next_begin.end() - 1);
+            for (std::size_t r = 0; r < old_refs; ++r) {
+                const auto from = begin[r], to = begin[r + 1];
+                std::copy(activity.begin() + from, activity.begin() + to, a.begin() + cursor[r]);
+                std::copy(day.begin() + from, day.begin() + to, d.begin() + cursor[r]);
+                std::copy(opportunity.begin() + from, opportunity.begin() + to,
+                          o.begin() + cursor[r]);
+                std::copy(seq.begin() + from, seq.begin() + to, s.begin() + cursor[r]);
+                cursor[r] += to - from;
+            }
+            const std::size_t merged_before = activity.size();
+            std::vector<bool> touched(refs, false);
+            const auto place = [&](std::uint32_t r, const entry& e, std::size_t position) {
+                const auto i = cursor[r]++;
+                a[i] = e.activity;
+                d[i] = e.day;
+                o[i] = e.opportunity;
+                s[i] = static_cast<std::uint32_t>(position);
+                touched[r] = true;
+            };
+            // Recent events were numbered after the merged ones, in recording order.
+            for (std::size_t k = 0; k < recent.size(); ++k)
+                place(recent[k].reference, recent[k], merged_before + k);
+            std::size_t position = merged_before + recent.size();
+            if (batch) {
+                for (auto& block : batch->blocks_) {
+                    for (const auto& e : block) {
+                        entry x = e;
+                        x.opportunity = opp_of(e.opportunity);
+                        note_day(x.day);
+                        place(ref_of(e.reference), x, position++);
+                    }
+                    std::vector<entry>().swap(block);
+                }
+            }
+            release(activity);
+            release(day);
+            release(opportunity);
+            release(seq);
+            struct row {
+                std::uint16_t activity;
+                std::int32_t day;
+                std::uint32_t opportunity, seq;
+            };
+            std::vector<row> rows;
+            for (std::size_t r = 0; r < refs; ++r) {
+                if (!touched[r]) continue;
+                const auto from = next_begin[r], to = next_begin[r + 1];
+                rows.clear();
+                for (auto i = from; i < to; ++i) rows.push_back({a[i], d[i], o[i], s[i]});
+                std::sort(rows.begin(), rows.end(), [](const row& x, const row& y) {
+                    if (x.activity != y.activity) return x.activity < y.activity;
+                    if (x.day != y.day) return x.day < y.day;
+                    return x.seq < y.seq;
+                });
+                for (auto i = from; i < to; ++i) {
+                    const auto& x = rows[i - from];
+                    a[i] = x.activity;
+                    d[i] = x.day;
+                    o[i] = x.opportunity;
+                    s[i] = x.seq;
+                }
+            }
+            begin = std::move(next_begin);
+            activity = std::move(a);
+            day = std::move(d);
+            opportunity = std::move(o);
+            seq = std::move(s);
+            release(recent);
+            recent_days.clear();
+            size = total;
+            if (batch) {
+                references.shrink_to_fit();
+                opportunities.shrink_to_fit();
+            }
+        }
+        template <class T>
+        static void release(std::vector<T>& v) {
+            std::vector<T>().swap(v);
+        }
+
+        usage_ledger::reader::usage_summary summary(std::string_view reference_id, activity_id a,
+                                                    std::uint32_t window_days, date now) const {
+            usage_ledger::reader::usage_summary out;
+            const auto r = references.find(reference_id);
+            if (!r) return out;
+            // Clamped so that subtracting the window cannot overflow (stored days are int32).
+            const std::int64_t hi_day = std::clamp<std::int64_t>(
+                now.time_since_epoch().count(), -(std::int64_t{1} << 40), std::int64_t{1} << 40);
+            const std::int64_t lo_day = hi_day - window_days;  // excluded
+            std::optional<std::int32_t> last;
+            const auto count = [&](auto first, auto end) {
+                const auto hi = std::upper_bound(first, end, hi_day);
+                const auto lo = std::upper_bound(first, hi, lo_day);
+                out.used += static_cast<std::uint32_t>(hi - lo);
+                if (hi != first) last = std::max(last.value_or(*(hi - 1)), *(hi - 1));
+            };
+            if (*r + 1 < begin.size()) {
+                const auto acts_begin = activity.begin() + begin[*r];
+                const auto acts_end = activity.begin() + begin[*r + 1];
+                const auto [from, to] = std::equal_range(acts_begin, acts_end, a.value);
+                count(day.begin() + (from - activity.begin()),
+                      day.begin() + (to - activity.begin()));
+            }
+            if (!recent_days.empty())
+                if (const auto it = recent_days.find(key(*r, a.value)); it != recent_days.end())
+                    count(it->second.begin(), it->second.end());
+            if (last) out.last_use = to_date(*last);
+            return out;
+        }
+
+        std::vector<usage_event> events() const {
+            std::vector<usage_event> out(size);
+            const auto put = [&](std::uint32_t r, std::uint16_t a, std::uint32_t o, std::int32_t d,
+                                 std::size_t position) {
+                auto& e = out[position];
+                e.reference_id = references.at(r);
+                e.activity = activity_id{a};
+                e.opportunity_id = opportunities.at(o);
+                e.day = to_date(d);
+            };
+            for (std::uint32_t r = 0; r + 1 < begin.size(); ++r)
+                for (auto i = begin[r]; i < begin[r + 1]; ++i)
+                    put(r, activity[i], opportunity[i], day[i], seq[i]);
+            for (std::size_t k = 0; k < recent.size(); ++k)
+                put(recent[k].reference, recent[k].activity, recent[k].opportunity, recent[k].day,
+                    activity.size() + k);
+            return out;
+        }
+
+        std::size_t memory_bytes() const {
+            std::size_t n = references.memory_bytes() + opportunities.memory_bytes() +
+                            begin.capacity() * 4 + activity.capacity() * 2 + day.capacity() * 4 +
+                            opportunity.capacity() * 4 + seq.capacity() * 4 +
+                            recent.capacity() * sizeof(entry);
+            for (const auto& [k, v] : recent_days) n += 48 + v.capacity() * 4;
+            return n;
+        }
+    };
 
     mutable std::shared_mutex mutex_;
-    std::vector<usage_event> events_;
-    index_type index_;
+    state state_;
 };
 
 }  // namespace refmatch

@@ -101,13 +101,7 @@ int run_stats(const stats_options& o) {
     const auto p = load_program(o.program);
     const auto& v = *p->vocab;
     const auto reader = p->usage.read();
-    const auto& events = reader.events();
-
-    std::optional<date> first, last;
-    for (const auto& e : events) {
-        if (!first || e.day < *first) first = e.day;
-        if (!last || e.day > *last) last = e.day;
-    }
+    const std::optional<date> first = reader.first_day(), last = reader.last_day();
     date now;
     std::string now_source;
     if (!o.now.empty()) {
@@ -170,7 +164,7 @@ int run_stats(const stats_options& o) {
     std::cout << "  references     " << total << '\n';
     std::cout << "  prospects      " << prospects << " (pipeline " << grouped(pipeline) << ")\n";
     std::cout << "  products       " << v.products.size() << '\n';
-    std::cout << "  usage events   " << events.size();
+    std::cout << "  usage events   " << reader.size();
     if (first) std::cout << " (" << format_date(*first) << " to " << format_date(*last) << ")";
     std::cout << '\n';
     std::cout << "  as of          " << format_date(now) << " (" << now_source << ")\n";

@@ -59,10 +59,7 @@ inline date program_now(const program& prog, const std::string& text) {
         if (auto d = parse_date(text)) return *d;
         throw validation_error("command line", "now", "a date YYYY-MM-DD", text);
     }
-    std::optional<date> latest;
-    for (const auto& e : prog.usage.events())
-        if (!latest || e.day > *latest) latest = e.day;
-    return latest.value_or(date{std::chrono::year{2025} / 6 / 30});
+    return prog.usage.last_day().value_or(date{std::chrono::year{2025} / 6 / 30});
 }
 
 inline match_options to_match_options(const program& prog, const match_flags& f) {

@@ -1,71 +1,13 @@
 #include "io/csv.hpp"
 
-#include <csv.h>
-
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <memory>
 
 namespace refmatch::detail {
 namespace {
-
-// State shared with libcsv's C callbacks. The callbacks only collect; rows are handed to C++ code
-// after csv_parse returns, so that no exception crosses the C library.
-struct parse_state {
-    std::vector<csv_row> pending;
-    csv_row current;
-    std::size_t line = 1;               // line where the next row starts
-    std::size_t embedded_newlines = 0;  // newlines inside quoted fields of the current row
-    int last_terminator = 0;
-};
-
-void on_field(void* data, std::size_t size, void* user) {
-    auto& s = *static_cast<parse_state*>(user);
-    const std::string_view field(data ? static_cast<const char*>(data) : "", data ? size : 0);
-    s.embedded_newlines += static_cast<std::size_t>(std::count(field.begin(), field.end(), '\n'));
-    s.current.fields.emplace_back(field);
-}
-
-void on_row(int terminator, void* user) {
-    auto& s = *static_cast<parse_state*>(user);
-    // With CSV_REPALL_NL the LF of a CRLF pair arrives as an empty row of its own.
-    if (s.current.fields.empty() && terminator == '\n' && s.last_terminator == '\r') {
-        s.last_terminator = '\n';
-        return;
-    }
-    s.last_terminator = terminator;
-    const std::size_t row_line = s.line;
-    s.line += 1 + s.embedded_newlines;
-    s.embedded_newlines = 0;
-    const bool blank =
-        s.current.fields.empty() || (s.current.fields.size() == 1 && s.current.fields[0].empty());
-    if (blank) {
-        s.current.fields.clear();
-        return;
-    }
-    s.current.line = row_line;
-    s.pending.push_back(std::move(s.current));
-    s.current = csv_row{};
-}
-
-// Keep spaces: RFC 4180 says they are part of a field, and names must round-trip unchanged.
-int no_space(unsigned char) {
-    return 0;
-}
-
-struct parser_guard {
-    csv_parser p{};
-    parser_guard() {
-        if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0)
-            throw error("cannot initialise the CSV parser");
-        csv_set_space_func(&p, no_space);
-    }
-    ~parser_guard() { csv_free(&p); }
-    parser_guard(const parser_guard&) = delete;
-    parser_guard& operator=(const parser_guard&) = delete;
-};
 
 std::size_t line_at(std::string_view text, std::size_t offset) {
     offset = std::min(offset, text.size());
@@ -73,48 +15,214 @@ std::size_t line_at(std::string_view text, std::size_t offset) {
                    text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
 }
 
+// Bytes that end an unquoted field's run of plain characters.
+constexpr std::array<bool, 256> special_bytes = [] {
+    std::array<bool, 256> t{};
+    t[static_cast<unsigned char>(',')] = t[static_cast<unsigned char>('"')] = true;
+    t[static_cast<unsigned char>('\r')] = t[static_cast<unsigned char>('\n')] = true;
+    return t;
+}();
+
+// Where a field of the current row is: in the text, or (a quoted field with doubled quotes) in
+// the row's buffer of unescaped text.
+struct field_place {
+    std::size_t offset = 0;
+    std::size_t size = 0;
+    bool unescaped = false;
+};
+
+// Where a range of rows ended.
+struct rows_end {
+    std::size_t pos = 0;
+    std::size_t line = 0;
+    bool lone_cr = false;  // a row ended by CR alone: lines no longer equal line feeds + 1
+};
+
+// Reads the rows of text[pos, end), the first starting on `line`, calling `on_row` for each
+// non-blank one until it returns false.
+//
+// A strict RFC 4180 reader: quotes only around a whole field, doubled inside it; CR, LF and CRLF
+// all end a row; spaces belong to fields. Rows that are empty or hold one empty field are
+// skipped. `line` counts row ends plus the line feeds inside quoted fields. A stray quote is
+// reported on the line where it is, an unterminated one on the last line of the text.
+template <class OnRow>
+rows_end read_rows(std::string_view text, std::size_t pos, std::size_t end, std::size_t line,
+                   const std::string& file, OnRow&& on_row,
+                   const progress_callback* progress = nullptr) {
+    constexpr std::size_t progress_step = std::size_t{1} << 20;
+    std::size_t next_progress = progress_step;
+    const auto fail = [&](std::size_t offset) {
+        throw parse_error(file, line_at(text, offset), "", "well-formed CSV (RFC 4180 quoting)",
+                          "a stray or unterminated quote");
+    };
+    const char* const data = text.data();
+    const std::size_t n = end;
+    csv_row row;
+    std::vector<field_place> places;
+    std::string unescaped;
+    bool lone_cr = false;
+    while (pos < n) {
+        places.clear();
+        unescaped.clear();
+        std::size_t embedded_newlines = 0;
+        const std::size_t row_line = line;
+        for (;;) {  // one field
+            field_place f;
+            if (data[pos] == '"') {
+                ++pos;
+                std::size_t from = pos;
+                for (;;) {
+                    const void* q = std::memchr(data + pos, '"', n - pos);
+                    if (!q) fail(text.size());  // unterminated
+                    const auto at = static_cast<std::size_t>(static_cast<const char*>(q) - data);
+                    embedded_newlines +=
+                        static_cast<std::size_t>(std::count(data + pos, data + at, '\n'));
+                    if (at + 1 < n && data[at + 1] == '"') {  // a doubled quote
+                        if (!f.unescaped) {
+                            f.unescaped = true;
+                            f.offset = unescaped.size();
+                        }
+                        unescaped.append(data + from, at + 1 - from);
+                        pos = from = at + 2;
+                        continue;
+                    }
+                    if (f.unescaped) {
+                        unescaped.append(data + from, at - from);
+                        f.size = unescaped.size() - f.offset;
+                    } else {
+                        f.offset = from;
+                        f.size = at - from;
+                    }
+                    pos = at + 1;
+                    break;
+                }
+                if (pos < n && data[pos] != ',' && data[pos] != '\r' && data[pos] != '\n')
+                    fail(pos);  // text after the closing quote
+            } else {
+                f.offset = pos;
+                while (pos < n && !special_bytes[static_cast<unsigned char>(data[pos])]) ++pos;
+                if (pos < n && data[pos] == '"') fail(pos);  // a quote inside a plain field
+                f.size = pos - f.offset;
+            }
+            places.push_back(f);
+            if (pos < n && data[pos] == ',') {
+                ++pos;
+                if (pos < n) continue;
+                places.push_back({pos, 0, false});  // "a," at the very end
+            }
+            break;
+        }
+        // The row's end: CR, LF, CRLF or the end of the text.
+        if (pos < n) {
+            if (data[pos] == '\r') {
+                if (pos + 1 < n && data[pos + 1] == '\n')
+                    ++pos;
+                else
+                    lone_cr = true;
+            }
+            ++pos;
+            line += 1 + embedded_newlines;
+        }
+        if (progress && *progress && (pos >= next_progress || pos == n)) {
+            (*progress)(pos, text.size());
+            next_progress = (pos / progress_step + 1) * progress_step;
+        }
+        if (places.size() == 1 && places[0].size == 0) continue;  // blank
+        row.line = row_line;
+        row.fields.clear();
+        for (const auto& f : places)
+            row.fields.push_back(f.unescaped ? std::string_view(unescaped).substr(f.offset, f.size)
+                                             : std::string_view(data + f.offset, f.size));
+        if (!on_row(row)) break;
+    }
+    return {pos, line, lone_cr};
+}
+
+std::size_t bom_size(std::string_view text) {
+    return text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+}
+
 }  // namespace
 
 void read_csv(std::string_view text, const std::string& file,
               const std::function<void(csv_row&)>& on_header,
               const std::function<void(csv_row&)>& on_data, const progress_callback& progress) {
-    const std::string_view all = text;
-    std::size_t base = 0;
-    if (text.substr(0, 3) == "\xEF\xBB\xBF") {
-        text.remove_prefix(3);
-        base = 3;
-    }
-    parser_guard guard;
-    parse_state state;
     bool header_seen = false;
-    const auto deliver = [&] {
-        for (auto& row : state.pending) {
+    read_rows(
+        text, bom_size(text), text.size(), 1, file,
+        [&](csv_row& row) {
             if (!header_seen) {
                 header_seen = true;
                 on_header(row);
             } else {
                 on_data(row);
             }
-        }
-        state.pending.clear();
-    };
-    const auto fail = [&](std::size_t offset) {
-        throw parse_error(file, line_at(all, offset), "", "well-formed CSV (RFC 4180 quoting)",
-                          "a stray or unterminated quote");
-    };
-
-    constexpr std::size_t chunk = std::size_t{1} << 20;
-    for (std::size_t pos = 0; pos < text.size(); pos += chunk) {
-        const std::size_t n = std::min(chunk, text.size() - pos);
-        const std::size_t done =
-            csv_parse(&guard.p, text.data() + pos, n, on_field, on_row, &state);
-        if (done != n) fail(base + pos + done);
-        deliver();
-        if (progress) progress(base + pos + n, all.size());
-    }
-    if (csv_fini(&guard.p, on_field, on_row, &state) != 0) fail(all.size());
-    deliver();
+            return true;
+        },
+        &progress);
     if (!header_seen) throw parse_error(file, 1, "", "a header row", "an empty file");
+}
+
+std::vector<csv_chunk> split_csv(std::string_view text, const std::string& file,
+                                 const std::function<void(csv_row&)>& on_header,
+                                 std::size_t parts) {
+    bool header_seen = false;
+    const auto header_end =
+        read_rows(text, bom_size(text), text.size(), 1, file, [&](csv_row& row) {
+            header_seen = true;
+            on_header(row);
+            return false;
+        });
+    if (!header_seen) throw parse_error(file, 1, "", "a header row", "an empty file");
+    std::vector<csv_chunk> out;
+    if (header_end.lone_cr) parts = 1;  // lines would not be line feeds + 1: no cuts
+    std::size_t begin = header_end.pos, line = header_end.line;
+    // Counted from the beginning: a cut must come after an even number of quotes (outside any
+    // quoted field), right after a line feed.
+    std::size_t scanned = 0, quotes = 0, newlines = 0;
+    const auto scan_to = [&](std::size_t to) {
+        quotes += static_cast<std::size_t>(
+            std::count(text.begin() + static_cast<std::ptrdiff_t>(scanned),
+                       text.begin() + static_cast<std::ptrdiff_t>(to), '"'));
+        newlines += static_cast<std::size_t>(
+            std::count(text.begin() + static_cast<std::ptrdiff_t>(scanned),
+                       text.begin() + static_cast<std::ptrdiff_t>(to), '\n'));
+        scanned = to;
+    };
+    scan_to(begin);
+    const std::size_t size = text.size() - begin;
+    for (std::size_t k = 1; k < parts; ++k) {
+        std::size_t cut = std::max(scanned, header_end.pos + size / parts * k);
+        for (;;) {
+            const auto lf = text.find('\n', cut);
+            if (lf == std::string_view::npos) {
+                cut = text.size();
+                break;
+            }
+            scan_to(lf + 1);
+            cut = lf + 1;
+            if (quotes % 2 == 0) break;
+        }
+        if (cut >= text.size()) break;
+        out.push_back({begin, cut, line});
+        begin = cut;
+        line = 1 + newlines;
+    }
+    out.push_back({begin, text.size(), line});
+    return out;
+}
+
+bool read_csv_chunk(std::string_view text, const csv_chunk& chunk, const std::string& file,
+                    const std::function<void(csv_row&)>& on_row,
+                    const progress_callback& progress) {
+    const auto end = read_rows(
+        text, chunk.begin, chunk.end, chunk.first_line, file,
+        [&](csv_row& row) {
+            on_row(row);
+            return true;
+        },
+        &progress);
+    return !end.lone_cr;
 }
 
 std::optional<std::size_t> invalid_utf8(std::string_view s) {
@@ -195,19 +303,20 @@ csv_columns::csv_columns(const std::string& file, const csv_row& header,
     : file_(file), width_(header.fields.size()) {
     std::vector<std::string> unknown;
     for (std::size_t i = 0; i < header.fields.size(); ++i) {
-        const std::string& name = header.fields[i];
+        const std::string_view name = header.fields[i];
         if (const auto bad = invalid_utf8(name))
             throw parse_error(file, header.line, "", "a header of valid UTF-8 column names",
                               printable(name));
         const auto spec = std::find_if(specs.begin(), specs.end(),
                                        [&](const column_spec& s) { return s.name == trim(name); });
         if (spec == specs.end()) {
-            unknown.push_back(name);
+            unknown.emplace_back(name);
             continue;
         }
         if (index(spec->name) != npos)
             throw parse_error(file, header.line, std::string(spec->name),
-                              "each column once in the header", "a second '" + name + "' column");
+                              "each column once in the header",
+                              "a second '" + std::string(name) + "' column");
         positions_.emplace_back(spec->name, i);
     }
     if (!unknown.empty()) {
@@ -244,7 +353,7 @@ std::size_t csv_columns::index(std::string_view name) const {
 std::string_view csv_columns::get(const csv_row& row, std::string_view name) const {
     const std::size_t i = index(name);
     if (i == npos || i >= row.fields.size()) return {};
-    const std::string& field = row.fields[i];
+    const std::string_view field = row.fields[i];
     if (invalid_utf8(field))
         throw parse_error(file_, row.line, std::string(name), "valid UTF-8", printable(field));
     return field;

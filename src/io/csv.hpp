@@ -1,11 +1,10 @@
 #pragma once
 // CSV reading and writing shared by the loaders (private to refmatch::io).
 //
-// Reading uses libcsv (RFC 4180: quoted fields, doubled quotes, embedded newlines, CRLF or LF).
-// libcsv reports fields and rows through C callbacks and knows nothing of lines, so this layer
-// tracks the line where each row starts (for error messages), skips blank lines and a UTF-8
-// byte-order mark, and hands complete rows to C++ code outside the callbacks (exceptions must
-// never unwind through libcsv's C frames).
+// Reading is a strict RFC 4180 reader of its own (quoted fields, doubled quotes, embedded
+// newlines, CRLF, LF or CR): it tracks the line where each row starts (for error messages), skips
+// blank lines and a UTF-8 byte-order mark, and hands each row over as views into the text, so
+// that reading a row allocates nothing.
 
 #include <refmatch/error.hpp>
 
@@ -19,10 +18,11 @@
 
 namespace refmatch::detail {
 
-/// One data row: its fields and the line of the file where it starts (1-based).
+/// One data row: its fields and the line of the file where it starts (1-based). The fields view
+/// the text being read (or the reader's buffer): they are valid during the callback only.
 struct csv_row {
     std::size_t line = 0;
-    std::vector<std::string> fields;
+    std::vector<std::string_view> fields;
 };
 
 /// Called with (bytes parsed so far, total bytes).
@@ -34,6 +34,32 @@ using progress_callback = std::function<void(std::size_t, std::size_t)>;
 void read_csv(std::string_view text, const std::string& file,
               const std::function<void(csv_row&)>& on_header,
               const std::function<void(csv_row&)>& on_row, const progress_callback& progress = {});
+
+/// A range of data rows of a CSV text: [begin, end), its first row starting on `first_line`.
+struct csv_chunk {
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    std::size_t first_line = 1;
+};
+
+/// For reading one text on several threads: reads the header row (to `on_header`, as `read_csv`
+/// does), then cuts the data rows into at most `parts` chunks of about equal size, each cut
+/// right after a line feed outside any quoted field (after an even number of quotes). Reading
+/// the chunks in order with `read_csv_chunk` gives the rows, lines and errors `read_csv` gives,
+/// provided no earlier chunk had a row ended by a lone CR (see `read_csv_chunk`) or an error.
+/// O(text) for the cuts (two counts of bytes). @throws parse_error as `read_csv` for the header.
+[[nodiscard]] std::vector<csv_chunk> split_csv(std::string_view text, const std::string& file,
+                                               const std::function<void(csv_row&)>& on_header,
+                                               std::size_t parts);
+
+/// Reads the rows of one chunk of `text` (from `split_csv`) to `on_row`, with `text` whole for
+/// the line of an error. Returns false when a row ended by a lone CR, which lines count but line
+/// feeds do not: the chunks after this one then have wrong first lines (read serially instead).
+/// Progress, if asked for, is reported against the whole text. @throws parse_error as
+/// `read_csv`.
+bool read_csv_chunk(std::string_view text, const csv_chunk& chunk, const std::string& file,
+                    const std::function<void(csv_row&)>& on_row,
+                    const progress_callback& progress = {});
 
 /// The first invalid UTF-8 position in `s`, or nullopt when it is valid (overlong forms,
 /// surrogates and code points above U+10FFFF are invalid).

@@ -6,9 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
@@ -16,12 +14,35 @@
 namespace refmatch {
 
 std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw error("cannot open '" + path.string() + "': " + std::strerror(errno));
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    if (in.bad()) throw error("cannot read '" + path.string() + "'");
-    return std::move(buffer).str();
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw error("cannot open '" + path.string() + "': " + std::strerror(errno));
+    // Read straight into a string of the file's size (no stream buffer, no second copy); a file
+    // that grows or is not regular (a pipe) is read on to its end.
+    struct stat st {};
+    std::string out;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+        out.resize(static_cast<std::size_t>(st.st_size));
+    std::size_t done = 0;
+    char more[65536];
+    for (;;) {
+        // Into the string while it has room, then through a small buffer (so that the string is
+        // not grown just to learn that the file has ended).
+        const bool room = done < out.size();
+        const auto n =
+            room ? ::read(fd, out.data() + done, out.size() - done) : ::read(fd, more, sizeof more);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            const std::string reason = std::strerror(errno);
+            ::close(fd);
+            throw error("cannot read '" + path.string() + "': " + reason);
+        }
+        if (n == 0) break;
+        if (!room) out.append(more, static_cast<std::size_t>(n));
+        done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    out.resize(done);
+    return out;
 }
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view contents) {

@@ -305,7 +305,9 @@ reference_customer build_reference(const flat_record& r, const vocabulary& v) {
     // Codes, products and size as the store will check them (the other checks the store makes
     // were done above, with better messages), so that errors carry the line.
     try {
-        (void)v.resolve("reference '" + c.id + "'", c.industry, c.country, c.products, c.size);
+        // As for prospects: r.fail(e) words the message from the field, not the subject.
+        static const std::string subject = "reference";
+        (void)v.resolve(subject, c.industry, c.country, c.products, c.size);
     } catch (const validation_error& e) {
         throw r.fail(e);
     }

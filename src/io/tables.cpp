@@ -8,7 +8,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <exception>
 #include <optional>
+#include <thread>
+#include <type_traits>
 #include <unordered_map>
 
 namespace refmatch {
@@ -211,6 +215,30 @@ void read_json_table(table_kind kind, std::string_view text, const std::string& 
     }
 }
 
+// Turns the rows of a CSV file into records: one record reused for every row, its fields the
+// file's known columns in spec order (assigning a field reuses its buffer).
+class csv_records {
+public:
+    csv_records(const std::string& file, const csv_row& header, std::span<const column_spec> specs)
+        : columns_(file, header, specs) {
+        record_.file = &file;
+        for (const auto& s : specs)
+            if (columns_.has(s.name)) record_.fields.emplace_back(s.name, std::string());
+    }
+    /// The record of `row`. @throws parse_error for a wrong field count or invalid UTF-8.
+    flat_record& of(const csv_row& row) {
+        record_.line = row.line;
+        columns_.check_width(row);
+        for (auto& [name, value] : record_.fields)
+            value.assign(columns_.get(row, name));  // get() checks the UTF-8
+        return record_;
+    }
+
+private:
+    csv_columns columns_;
+    flat_record record_;
+};
+
 }  // namespace
 
 void read_table(table_kind kind, std::string_view text, file_format format,
@@ -235,28 +263,18 @@ void read_table(table_kind kind, std::string_view text, file_format format,
             if (options.progress) options.progress(text.size(), text.size());
             return;
         }
-        std::optional<csv_columns> columns;
-        const auto specs = columns_of(kind);
+        std::optional<csv_records> records;
         read_csv(
-            text, file, [&](csv_row& header) { columns.emplace(file, header, specs); },
+            text, file, [&](csv_row& header) { records.emplace(file, header, columns_of(kind)); },
             [&](csv_row& row) {
-                flat_record r;
-                r.file = &file;
-                r.line = row.line;
+                flat_record* r = nullptr;
                 try {
-                    columns->check_width(row);
-                    r.fields.reserve(specs.size());
-                    for (const auto& s : specs) {
-                        const auto i = columns->index(s.name);
-                        if (i == csv_columns::npos) continue;
-                        (void)columns->get(row, s.name);  // UTF-8 check
-                        r.fields.emplace_back(s.name, std::move(row.fields[i]));
-                    }
+                    r = &records->of(row);
                 } catch (const parse_error& e) {
                     on_error(e);
                     return;
                 }
-                guarded(r);
+                guarded(*r);
             },
             options.progress);
     } catch (const parse_error& e) {
@@ -421,74 +439,262 @@ quota_policy parse_quotas(std::string_view text, file_format format, activity_ca
 
 namespace {
 
-// The records of a table from text or from columns: `read(on_record)` reads them.
-using record_source = std::function<void(const std::function<void(flat_record&)>&)>;
-
-record_source text_source(table_kind kind, std::string_view text, file_format format,
-                          const read_options& options) {
-    return [=, &options](const std::function<void(flat_record&)>& on_record) {
-        detail::read_table(kind, text, format, options, on_record);
-    };
-}
-
 std::size_t row_count(const table_columns& table) {
     return table.empty() ? 0 : table.front().values.size();
 }
 
-record_source columns_source(table_kind kind, const table_columns& table,
-                             const read_options& options) {
-    return [kind, &table, &options](const std::function<void(flat_record&)>& on_record) {
-        detail::read_table(kind, table, options, on_record);
+// --- Large CSV tables on several threads ---------------------------------------------------------
+//
+// The text is cut into chunks at row boundaries (see split_csv). Each chunk's thread turns its
+// rows into records and hands them to `local(chunk, record)`, which builds what the table needs
+// into the chunk's own container (it may throw parse_error for the record). Then, on the calling
+// thread and in file order, `combine(chunk, record_errors, on_error)` takes each chunk's results:
+// so checks across records (duplicate ids) and the order of errors are those of a serial read.
+
+using detail::csv_chunk;
+using detail::csv_records;
+using detail::csv_row;
+
+// One thread per core, each with at least 4 MiB of text.
+std::size_t csv_parts(std::string_view text) {
+    constexpr std::size_t min_chunk = std::size_t{4} << 20;
+    const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    return std::min({cores, text.size() / min_chunk, std::size_t{16}});
+}
+
+template <class Chunk>
+struct chunk_result {
+    Chunk records;
+    std::vector<parse_error> errors;  // of records, when collecting, in order
+    std::optional<parse_error> last;  // the error that ended the chunk
+    std::exception_ptr failure;       // anything else
+    bool lines_ok = true;             // see read_csv_chunk
+};
+
+// Returns false, having read nothing, when the text is better read serially (small, or a row
+// ended by a lone CR before the last chunk).
+template <class Chunk, class Local, class Combine>
+bool read_csv_parallel(table_kind kind, std::string_view text, const read_options& options,
+                       Local&& local, Combine&& combine) {
+    const std::size_t parts = csv_parts(text);
+    if (parts < 2) return false;
+    const std::string file = options.source.empty() ? std::string("input") : options.source;
+    const auto on_error = [&](const parse_error& e) {
+        if (!options.errors) throw e;
+        options.errors->push_back(e);
     };
+    std::optional<csv_records> header;
+    std::vector<csv_chunk> chunks;
+    try {
+        chunks = detail::split_csv(
+            text, file, [&](csv_row& h) { header.emplace(file, h, columns_of(kind)); }, parts);
+    } catch (const parse_error& e) {
+        on_error(e);  // a file-level error: the file ends here
+        return true;
+    }
+    if (chunks.size() < 2) return false;
+
+    std::vector<chunk_result<Chunk>> results(chunks.size());
+    const auto work = [&](std::size_t i) {
+        auto& out = results[i];
+        csv_records records = *header;
+        try {
+            out.lines_ok = detail::read_csv_chunk(
+                text, chunks[i], file,
+                [&](csv_row& row) {
+                    try {
+                        local(out.records, records.of(row));
+                    } catch (const parse_error& e) {
+                        if (!options.errors) throw;
+                        out.errors.push_back(e);
+                    }
+                },
+                i == 0 ? options.progress : detail::progress_callback{});
+        } catch (const parse_error& e) {
+            out.last = e;
+        } catch (...) {
+            out.failure = std::current_exception();
+        }
+    };
+    {
+        std::vector<std::jthread> threads;
+        for (std::size_t i = 1; i < chunks.size(); ++i) threads.emplace_back(work, i);
+        work(0);
+    }
+    for (std::size_t i = 0; i + 1 < results.size(); ++i) {
+        const auto& r = results[i];
+        if (r.failure || r.last) break;  // the chunks after it are not read
+        if (!r.lines_ok) return false;
+    }
+    for (auto& r : results) {
+        if (r.failure) std::rethrow_exception(r.failure);
+        combine(r.records, r.errors, on_error, file);
+        if (r.last) {
+            on_error(*r.last);
+            break;
+        }
+    }
+    if (options.progress) options.progress(text.size(), text.size());
+    return true;
 }
 
-// `rows`: the number of records when known in advance (0 otherwise), to size the results.
-std::vector<reference_customer> read_references(const record_source& read, const vocabulary& vocab,
-                                                std::size_t rows = 0) {
-    std::vector<reference_customer> out;
+// A chunk of records with the line each came from.
+template <class T>
+using lined = std::vector<std::pair<std::size_t, T>>;
+
+// Records of a chunk and its record errors, merged by line, to `accept(record, line)` and
+// `on_error` in file order.
+template <class T, class Accept, class OnError>
+void merge_by_line(lined<T>& records, const std::vector<parse_error>& errors, Accept&& accept,
+                   OnError&& on_error) {
+    std::size_t e = 0;
+    for (auto& [line, record] : records) {
+        for (; e < errors.size() && errors[e].line() < line; ++e) on_error(errors[e]);
+        accept(record, line);
+    }
+    for (; e < errors.size(); ++e) on_error(errors[e]);
+    lined<T>().swap(records);
+}
+
+// Records with unique ids, in file order: each id is checked against the ones before. Files
+// written by refmatch list records in id order: while ids ascend, the one before is the only
+// possible duplicate, and only where each record was is kept; the first id out of order builds
+// the hash index of the ids so far.
+template <class T>
+struct unique_records {
+    const char* noun;  // "reference", "prospect"
+    std::vector<T> out;
+    std::vector<detail::record_place> places;  // of out[i], while ids ascend
     std::unordered_map<std::string, detail::record_place> seen;
-    out.reserve(rows);
-    seen.reserve(rows);
-    read([&](flat_record& r) {
-        auto c = detail::build_reference(r, vocab);
-        if (const auto [it, fresh] = seen.emplace(c.id, r.place()); !fresh)
-            throw r.fail("id",
-                         "a reference id not used before (first on " + it->second.describe() + ")",
-                         c.id);
-        out.push_back(std::move(c));
-    });
-    return out;
-}
+    bool ascending = true;
 
-std::vector<prospect> read_prospects(const record_source& read, const vocabulary& vocab,
-                                     std::size_t rows = 0) {
-    std::vector<prospect> out;
-    std::unordered_map<std::string, detail::record_place> seen;
-    out.reserve(rows);
-    seen.reserve(rows);
-    read([&](flat_record& r) {
-        auto p = detail::build_prospect(r, vocab);
-        if (const auto [it, fresh] = seen.emplace(p.id, r.place()); !fresh)
-            throw r.fail("id",
-                         "a prospect id not used before (first on " + it->second.describe() + ")",
-                         p.id);
-        out.push_back(std::move(p));
-    });
-    return out;
-}
+    void reserve(std::size_t rows) {
+        out.reserve(rows);
+        places.reserve(rows);
+    }
+    void add(T&& x, const flat_record& r) {
+        if (ascending) {
+            if (out.empty() || out.back().id < x.id) {
+                places.push_back(r.place());
+                out.push_back(std::move(x));
+                return;
+            }
+            if (out.back().id == x.id) throw duplicate(x, r, places.back());
+            ascending = false;
+            seen.reserve(out.size() * 2);
+            for (std::size_t i = 0; i < out.size(); ++i) seen.emplace(out[i].id, places[i]);
+            std::vector<detail::record_place>().swap(places);
+        }
+        if (const auto [it, fresh] = seen.emplace(x.id, r.place()); !fresh)
+            throw duplicate(x, r, it->second);
+        out.push_back(std::move(x));
+    }
+    parse_error duplicate(const T& x, const flat_record& r, const detail::record_place& first) {
+        return r.fail(
+            "id",
+            std::string("a ") + noun + " id not used before (first on " + first.describe() + ")",
+            x.id);
+    }
+};
 
-std::vector<usage_event> read_usage(const record_source& read, const vocabulary& vocab,
-                                    const std::function<bool(std::string_view)>& known_reference,
-                                    std::size_t rows = 0) {
-    std::vector<usage_event> out;
-    out.reserve(rows);
-    read([&](flat_record& r) {
-        auto e = detail::build_usage(r, vocab);
-        if (known_reference && !known_reference(e.reference_id))
+// A usage event of a record, checked against the program's references. `last_known`: the last
+// id found known (files list a reference's uses together: each run of one id is looked up once).
+usage_event checked_usage(const flat_record& r, const vocabulary& vocab,
+                          const std::function<bool(std::string_view)>& known_reference,
+                          std::string& last_known) {
+    auto e = detail::build_usage(r, vocab);
+    if (known_reference && e.reference_id != last_known) {
+        if (!known_reference(e.reference_id))
             throw r.fail("reference_id", "a reference id of the program", e.reference_id);
-        out.push_back(std::move(e));
-    });
-    return out;
+        last_known = e.reference_id;
+    }
+    return e;
+}
+
+// Reads records with unique ids: `build(flat_record&) -> T`, on several threads for a large CSV
+// text. `rows`: the number of records when known in advance (0 otherwise), to size the results.
+template <class T, class Build>
+std::vector<T> read_unique(const char* noun, table_kind kind, std::string_view text,
+                           file_format format, const read_options& options, Build&& build) {
+    unique_records<T> result{noun, {}, {}};
+    if (format == file_format::csv &&
+        read_csv_parallel<lined<T>>(
+            kind, text, options,
+            [&](lined<T>& chunk, flat_record& r) { chunk.emplace_back(r.line, build(r)); },
+            [&](lined<T>& chunk, const std::vector<parse_error>& errors, const auto& on_error,
+                const std::string& file) {
+                result.reserve(result.out.size() + chunk.size());
+                flat_record r;  // where each record was, for messages
+                r.file = &file;
+                merge_by_line(
+                    chunk, errors,
+                    [&](T& x, std::size_t line) {
+                        r.line = line;
+                        try {
+                            result.add(std::move(x), r);
+                        } catch (const parse_error& e) {
+                            on_error(e);
+                        }
+                    },
+                    on_error);
+            }))
+        return std::move(result.out);
+    detail::read_table(kind, text, format, options,
+                       [&](flat_record& r) { result.add(build(r), r); });
+    return std::move(result.out);
+}
+
+template <class T, class Build>
+std::vector<T> read_unique(const char* noun, table_kind kind, const table_columns& table,
+                           const read_options& options, Build&& build) {
+    unique_records<T> result{noun, {}, {}};
+    result.reserve(row_count(table));
+    detail::read_table(kind, table, options, [&](flat_record& r) { result.add(build(r), r); });
+    return std::move(result.out);
+}
+
+// Usage events into `Events` (a vector of events or a batch), on several threads for a large
+// CSV text; `append(events, more)` puts a chunk's events after the others.
+template <class Events>
+struct usage_chunk {
+    Events events;
+    std::string last_known;
+};
+
+template <class Events, class Append>
+Events read_usage(std::string_view text, file_format format, const vocabulary& vocab,
+                  const read_options& options,
+                  const std::function<bool(std::string_view)>& known_reference, Append&& append) {
+    const auto add = [&](usage_chunk<Events>& chunk, const flat_record& r) {
+        auto e = checked_usage(r, vocab, known_reference, chunk.last_known);
+        if constexpr (std::is_same_v<Events, usage_batch>)
+            chunk.events.add(e);
+        else
+            chunk.events.push_back(std::move(e));
+    };
+    usage_chunk<Events> out;
+    if (format == file_format::csv &&
+        read_csv_parallel<usage_chunk<Events>>(
+            table_kind::usage, text, options, add,
+            [&](usage_chunk<Events>& chunk, const std::vector<parse_error>& errors,
+                const auto& on_error, const std::string&) {
+                append(out.events, std::move(chunk.events));
+                for (const auto& e : errors) on_error(e);
+            }))
+        return std::move(out.events);
+    detail::read_table(table_kind::usage, text, format, options,
+                       [&](flat_record& r) { add(out, r); });
+    return std::move(out.events);
+}
+
+void append_events(std::vector<usage_event>& out, std::vector<usage_event>&& more) {
+    if (out.empty()) {
+        out = std::move(more);
+        return;
+    }
+    out.insert(out.end(), std::make_move_iterator(more.begin()),
+               std::make_move_iterator(more.end()));
+    std::vector<usage_event>().swap(more);
 }
 
 }  // namespace
@@ -496,39 +702,60 @@ std::vector<usage_event> read_usage(const record_source& read, const vocabulary&
 std::vector<reference_customer> parse_references(std::string_view text, file_format format,
                                                  const vocabulary& vocab,
                                                  const read_options& options) {
-    return read_references(text_source(table_kind::references, text, format, options), vocab);
+    return read_unique<reference_customer>(
+        "reference", table_kind::references, text, format, options,
+        [&](const flat_record& r) { return detail::build_reference(r, vocab); });
 }
 
 std::vector<prospect> parse_prospects(std::string_view text, file_format format,
                                       const vocabulary& vocab, const read_options& options) {
-    return read_prospects(text_source(table_kind::prospects, text, format, options), vocab);
+    return read_unique<prospect>(
+        "prospect", table_kind::prospects, text, format, options,
+        [&](const flat_record& r) { return detail::build_prospect(r, vocab); });
 }
 
 std::vector<usage_event> parse_usage(std::string_view text, file_format format,
                                      const vocabulary& vocab, const read_options& options,
                                      const std::function<bool(std::string_view)>& known_reference) {
-    return read_usage(text_source(table_kind::usage, text, format, options), vocab,
-                      known_reference);
+    return read_usage<std::vector<usage_event>>(text, format, vocab, options, known_reference,
+                                                append_events);
 }
+
+namespace detail {
+usage_batch parse_usage_batch(std::string_view text, file_format format, const vocabulary& vocab,
+                              const read_options& options,
+                              const std::function<bool(std::string_view)>& known_reference) {
+    return read_usage<usage_batch>(
+        text, format, vocab, options, known_reference,
+        [](usage_batch& out, usage_batch&& more) { out.append(std::move(more)); });
+}
+}  // namespace detail
 
 std::vector<reference_customer> parse_references(const table_columns& table,
                                                  const vocabulary& vocab,
                                                  const read_options& options) {
-    return read_references(columns_source(table_kind::references, table, options), vocab,
-                           row_count(table));
+    return read_unique<reference_customer>(
+        "reference", table_kind::references, table, options,
+        [&](const flat_record& r) { return detail::build_reference(r, vocab); });
 }
 
 std::vector<prospect> parse_prospects(const table_columns& table, const vocabulary& vocab,
                                       const read_options& options) {
-    return read_prospects(columns_source(table_kind::prospects, table, options), vocab,
-                          row_count(table));
+    return read_unique<prospect>(
+        "prospect", table_kind::prospects, table, options,
+        [&](const flat_record& r) { return detail::build_prospect(r, vocab); });
 }
 
 std::vector<usage_event> parse_usage(const table_columns& table, const vocabulary& vocab,
                                      const read_options& options,
                                      const std::function<bool(std::string_view)>& known_reference) {
-    return read_usage(columns_source(table_kind::usage, table, options), vocab, known_reference,
-                      row_count(table));
+    std::vector<usage_event> out;
+    out.reserve(row_count(table));
+    std::string last_known;
+    detail::read_table(table_kind::usage, table, options, [&](flat_record& r) {
+        out.push_back(checked_usage(r, vocab, known_reference, last_known));
+    });
+    return out;
 }
 
 std::string format_products(const product_catalog& products, file_format format) {

@@ -23,6 +23,12 @@ void read_table(table_kind kind, std::string_view text, file_format format,
 void read_table(table_kind kind, const table_columns& table, const read_options& options,
                 const std::function<void(flat_record&)>& on_record);
 
+/// Reads a usage table into a batch for `usage_ledger::record_all`, as `parse_usage` reads it
+/// (same checks, same messages) but without keeping a `usage_event` per row.
+usage_batch parse_usage_batch(std::string_view text, file_format format, const vocabulary& vocab,
+                              const read_options& options,
+                              const std::function<bool(std::string_view)>& known_reference);
+
 /// Writes a table: `rows(emit)` calls `emit` with the fields of each record in
 /// `columns_of(kind)` order.
 std::string write_table(

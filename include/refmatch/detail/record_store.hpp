@@ -58,24 +58,40 @@ public:
     void add_all(std::vector<Record> records) {
         std::vector<Stored> staged;
         staged.reserve(records.size());
+        // Duplicates within the batch: while ids ascend (a file in id order) only the one before
+        // can be equal; from the first id out of order, a hash set of the ids so far.
+        bool sorted = true;
         std::unordered_set<std::string_view> batch_ids;  // views into `staged`, which never grows
         for (auto& r : records) {
             staged.push_back(Derived::make_stored(*vocab_, std::move(r)));
-            if (!batch_ids.insert(staged.back().id()).second) throw duplicate(staged.back().id());
+            const auto& id = staged.back().id();
+            if (sorted && staged.size() > 1) {
+                const auto& before = staged[staged.size() - 2].id();
+                if (before == id) throw duplicate(id);
+                if (id < before) {
+                    sorted = false;
+                    batch_ids.reserve(2 * staged.size());
+                    for (std::size_t i = 0; i + 1 < staged.size(); ++i)
+                        batch_ids.insert(staged[i].id());
+                }
+            }
+            if (!sorted && !batch_ids.insert(id).second) throw duplicate(id);
         }
-        const bool sorted =
-            std::is_sorted(staged.begin(), staged.end(),
-                           [](const auto& a, const auto& b) { return a.id() < b.id(); });
+        std::vector<Record>().swap(records);  // moved from: free it before the nodes are made
         std::unique_lock lock(mutex_);
         auto& ids = items_.template get<0>();
-        for (const auto& s : staged)
-            if (ids.count(s.id())) throw duplicate(s.id());
-        ids.reserve(ids.size() + staged.size());
-        // Records that come in id order after every stored id (a file being loaded) go in at the
-        // end of the ordered id index in amortised O(1) rather than O(log n).
         auto& ordered = items_.template get<1>();
+        // Records that come in id order after every stored id (a file being loaded) cannot clash
+        // with the store, and go in at the end of the ordered id index in amortised O(1) rather
+        // than O(log n).
+        const bool after_all = sorted && (ordered.empty() || staged.empty() ||
+                                          ordered.rbegin()->id() < staged.front().id());
+        if (!after_all)
+            for (const auto& s : staged)
+                if (ids.count(s.id())) throw duplicate(s.id());
+        ids.reserve(ids.size() + staged.size());
         for (auto& s : staged) {
-            if (sorted && (ordered.empty() || ordered.rbegin()->id() < s.id()))
+            if (after_all)
                 ordered.insert(ordered.end(), std::move(s));
             else
                 items_.insert(std::move(s));

@@ -1,0 +1,88 @@
+#pragma once
+// Interned ids: each distinct string is kept once, in one buffer, and named by a dense number
+// (0, 1, 2, ... in order of first sight). The usage ledger stores these numbers instead of
+// strings: a million reference ids cost their characters plus about 12 bytes each.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace refmatch::detail {
+
+class id_pool {
+public:
+    using index_type = std::uint32_t;
+
+    /// The number of `id`, added when new. Amortised O(|id|).
+    index_type intern(std::string_view id) {
+        if (2 * (size() + 1) > slots_.size()) grow();
+        std::size_t slot = hash(id) & (slots_.size() - 1);
+        while (slots_[slot] != empty_slot) {
+            if (at(slots_[slot]) == id) return slots_[slot];
+            slot = (slot + 1) & (slots_.size() - 1);
+        }
+        if (chars_.size() + id.size() > max_chars)
+            throw std::length_error("id_pool: more than 4 GiB of ids");
+        const auto index = static_cast<index_type>(size());
+        chars_.append(id);
+        ends_.push_back(static_cast<std::uint32_t>(chars_.size()));
+        slots_[slot] = index;
+        return index;
+    }
+
+    /// The number of `id` if it was interned. O(|id|) expected.
+    [[nodiscard]] std::optional<index_type> find(std::string_view id) const {
+        if (slots_.empty()) return std::nullopt;
+        std::size_t slot = hash(id) & (slots_.size() - 1);
+        while (slots_[slot] != empty_slot) {
+            if (at(slots_[slot]) == id) return slots_[slot];
+            slot = (slot + 1) & (slots_.size() - 1);
+        }
+        return std::nullopt;
+    }
+
+    [[nodiscard]] std::string_view at(index_type i) const {
+        const std::uint32_t begin = i == 0 ? 0 : ends_[i - 1];
+        return std::string_view(chars_).substr(begin, ends_[i] - begin);
+    }
+    [[nodiscard]] std::size_t size() const noexcept { return ends_.size(); }
+
+    /// Gives back the room kept for more ids (after loading a file).
+    void shrink_to_fit() {
+        chars_.shrink_to_fit();
+        ends_.shrink_to_fit();
+    }
+
+    /// Bytes held (capacity, not just size).
+    [[nodiscard]] std::size_t memory_bytes() const noexcept {
+        return chars_.capacity() + ends_.capacity() * sizeof(std::uint32_t) +
+               slots_.capacity() * sizeof(index_type);
+    }
+
+private:
+    static constexpr index_type empty_slot = static_cast<index_type>(-1);
+    static constexpr std::size_t max_chars = std::uint32_t(-1);
+
+    static std::size_t hash(std::string_view s) noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
+    void grow() {
+        std::vector<index_type> slots(slots_.empty() ? 64 : 2 * slots_.size(), empty_slot);
+        for (index_type i = 0; i < size(); ++i) {
+            std::size_t slot = hash(at(i)) & (slots.size() - 1);
+            while (slots[slot] != empty_slot) slot = (slot + 1) & (slots.size() - 1);
+            slots[slot] = i;
+        }
+        slots_ = std::move(slots);
+    }
+
+    std::string chars_;                // the ids, one after another
+    std::vector<std::uint32_t> ends_;  // where id i ends in chars_
+    std::vector<index_type> slots_;    // open addressing, at most half full
+};
+
+}  // namespace refmatch::detail

@@ -1,0 +1,245 @@
+// The CSV reader: reading a text in chunks (on several threads) gives what reading it whole
+// gives, rows, lines and errors alike; large tables read in parts keep their lines and messages.
+
+#include "io/csv.hpp"
+
+#include <refmatch/io.hpp>
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+using refmatch::parse_error;
+using refmatch::detail::csv_row;
+
+struct read_result {
+    std::vector<std::pair<std::size_t, std::vector<std::string>>> rows;
+    std::string error;
+};
+
+void keep(read_result& out, const csv_row& row) {
+    out.rows.emplace_back(row.line, std::vector<std::string>(row.fields.begin(), row.fields.end()));
+}
+
+read_result read_whole(std::string_view text) {
+    read_result out;
+    try {
+        refmatch::detail::read_csv(
+            text, "t.csv", [&](csv_row& r) { keep(out, r); }, [&](csv_row& r) { keep(out, r); });
+    } catch (const parse_error& e) {
+        out.error = e.what();
+    }
+    return out;
+}
+
+read_result read_in_chunks(std::string_view text, std::size_t parts) {
+    read_result out;
+    try {
+        const auto chunks = refmatch::detail::split_csv(
+            text, "t.csv", [&](csv_row& r) { keep(out, r); }, parts);
+        EXPECT_LE(chunks.size(), parts);
+        for (const auto& c : chunks)
+            EXPECT_TRUE(refmatch::detail::read_csv_chunk(text, c, "t.csv",
+                                                         [&](csv_row& r) { keep(out, r); }));
+    } catch (const parse_error& e) {
+        out.error = e.what();
+    }
+    return out;
+}
+
+// Rows of random fields: plain, quoted with commas, doubled quotes and line breaks (LF and
+// CRLF) inside, empty; rows end in LF or CRLF, with blank lines between some.
+std::string random_csv(std::mt19937& rng, int rows) {
+    std::string text = rng() % 2 ? "\xEF\xBB\xBF" : "";
+    text += "a,b,c\n";
+    const char* pieces[] = {"x", "yy", "a b", ",", "\"\"", "\n", "\r\n", "é"};
+    for (int i = 0; i < rows; ++i) {
+        for (int f = 0; f < 3; ++f) {
+            if (f) text += ',';
+            switch (rng() % 4) {
+                case 0:
+                    break;  // empty
+                case 1:
+                    text += "plain" + std::to_string(rng() % 100);
+                    break;
+                default: {
+                    text += '"';
+                    for (int k = 0, n = static_cast<int>(rng() % 5); k < n; ++k)
+                        text += pieces[rng() % 8];
+                    text += '"';
+                }
+            }
+        }
+        text += rng() % 2 ? "\n" : "\r\n";
+        if (rng() % 10 == 0) text += "\n";
+    }
+    return text;
+}
+
+}  // namespace
+
+TEST(CsvChunks, ReadLikeTheWholeTextWithQuotedLineBreaksAcrossCuts) {
+    std::mt19937 rng(7);
+    for (int round = 0; round < 40; ++round) {
+        const auto text = random_csv(rng, 1 + static_cast<int>(rng() % 300));
+        const auto whole = read_whole(text);
+        ASSERT_EQ(whole.error, "");
+        for (const std::size_t parts : {1, 2, 3, 5, 8, 64}) {
+            const auto chunked = read_in_chunks(text, parts);
+            EXPECT_EQ(chunked.error, "");
+            ASSERT_EQ(chunked.rows, whole.rows) << "round " << round << ", " << parts << " parts";
+        }
+    }
+}
+
+TEST(CsvChunks, ReportTheErrorOfTheWholeTextFirst) {
+    std::mt19937 rng(8);
+    int tested = 0;
+    for (int round = 0; round < 60; ++round) {
+        auto text = random_csv(rng, 50 + static_cast<int>(rng() % 200));
+        // A stray quote inside a plain field, or a quoted field never closed.
+        const auto at = text.find("plain", text.size() * (rng() % 100) / 100);
+        if (at == std::string::npos) continue;
+        if (round % 3 == 0)
+            text.insert(at, "\"never closed");
+        else
+            text.insert(at + 2, "\"");
+        const auto whole = read_whole(text);
+        if (whole.error.empty()) continue;  // the inserted quote happened to pair up
+        ++tested;
+        for (const std::size_t parts : {2, 3, 7}) {
+            const auto chunked = read_in_chunks(text, parts);
+            EXPECT_EQ(chunked.error, whole.error) << "round " << round << ", " << parts << " parts";
+            EXPECT_EQ(chunked.rows, whole.rows);  // the rows before the error
+        }
+    }
+    EXPECT_GT(tested, 40);
+}
+
+TEST(CsvChunks, HeaderErrorsAndEmptyTexts) {
+    EXPECT_EQ(read_in_chunks("", 2).error, "t.csv:1: expected a header row, got 'an empty file'");
+    EXPECT_EQ(read_in_chunks("\n\r\n", 2).error,
+              "t.csv:1: expected a header row, got 'an empty file'");
+    const auto only_header = read_in_chunks("a,b\n", 4);
+    EXPECT_EQ(only_header.rows.size(), 1u);
+    // Rows ended by a lone CR count as lines, which line feeds do not say: the chunk reports it.
+    const std::string cr = "a,b\r1,2\r3,4\r5,6\r";
+    const auto chunks = refmatch::detail::split_csv(
+        cr, "t.csv", [](csv_row&) {}, 2);
+    ASSERT_EQ(chunks.size(), 1u);
+    EXPECT_FALSE(refmatch::detail::read_csv_chunk(cr, chunks[0], "t.csv", [](csv_row&) {}));
+}
+
+// --- Large tables: read in parts on several threads (4 MiB or more per part) ---------------------
+
+namespace {
+
+std::shared_ptr<const refmatch::vocabulary> vocab() {
+    refmatch::product_catalog products;
+    products.add({"crm", "CRM Suite", "sales"});
+    return refmatch::standard_vocabulary(products);
+}
+
+refmatch::read_options named(std::vector<parse_error>* errors = nullptr) {
+    refmatch::read_options o;
+    o.source = "usage.csv";
+    o.errors = errors;
+    return o;
+}
+
+}  // namespace
+
+// 300,000 usage rows (about 12 MB), some with a line break inside a quoted opportunity id, and
+// errors planted far into the file: every error has the line counted by hand, in file order.
+TEST(LargeTables, UsageReadInPartsKeepsLinesAndMessages) {
+    const auto v = vocab();
+    std::string text = "reference_id,activity,opportunity_id,date\n";
+    std::size_t line = 1;
+    std::vector<std::string> expected;
+    for (int i = 0; i < 300000; ++i) {
+        ++line;
+        const std::string ref = "R-" + std::to_string(i / 5);
+        if (i == 1000 || i == 150001 || i == 299998) {
+            text += ref + ",no_such_activity,O-1,2025-01-01\n";
+            expected.push_back("usage.csv:" + std::to_string(line) +
+                               ": field 'activity': expected a registered activity type, got "
+                               "'no_such_activity'");
+        } else if (i == 210000) {
+            text += ref + ",quote,O-1,2025-02-30\n";
+            expected.push_back("usage.csv:" + std::to_string(line) +
+                               ": field 'date': expected a date YYYY-MM-DD, got '2025-02-30'");
+        } else if (i % 7 == 3) {
+            text += ref + ",sales_call,\"O-" + std::to_string(i) + "\nsecond line\",2025-03-01\n";
+            ++line;
+        } else {
+            text += ref + ",quote,O-" + std::to_string(i) + ",2025-03-01\n";
+        }
+    }
+    ASSERT_GT(text.size(), std::size_t{9} << 20);
+    std::vector<parse_error> errors;
+    const auto events = refmatch::parse_usage(text, refmatch::file_format::csv, *v, named(&errors));
+    EXPECT_EQ(events.size(), 300000u - expected.size());
+    ASSERT_EQ(errors.size(), expected.size());
+    for (std::size_t i = 0; i < errors.size(); ++i) EXPECT_EQ(errors[i].what(), expected[i]);
+    EXPECT_EQ(events[3].opportunity_id, "O-3\nsecond line");
+    EXPECT_EQ(events.back().reference_id, "R-59999");
+    // Not collecting: the first error is thrown.
+    try {
+        (void)refmatch::parse_usage(text, refmatch::file_format::csv, *v, named());
+        ADD_FAILURE() << "no error";
+    } catch (const parse_error& e) {
+        EXPECT_EQ(e.what(), expected.front());
+    }
+}
+
+// References in id order, then one out of order and a duplicate of a record read by another
+// part: the message names the first occurrence's line.
+TEST(LargeTables, DuplicateIdsAcrossPartsNameTheFirstLine) {
+    const auto v = vocab();
+    std::string text =
+        "id,name,industry,products,country,size_band,status,consents,nps,csat,health,owner,"
+        "last_contact\n";
+    const auto row = [](const std::string& id) {
+        return id + ",\"Company " + id + ", Inc.\",5112,crm,US,2,active,sales_call;quote,9,90,80," +
+               "Ana Lima,2025-01-02\n";
+    };
+    const int n = 90000;
+    for (int i = 0; i < n; ++i) {
+        char id[16];
+        std::snprintf(id, sizeof id, "R-%06d", i);
+        text += row(id);
+    }
+    text += row("A-0");       // out of order: ids are indexed from here
+    text += row("R-000010");  // line 12 had it
+    text += row("R-089999");  // the last of the ordered ones
+    ASSERT_GT(text.size(), std::size_t{8} << 20);
+    std::vector<parse_error> errors;
+    refmatch::read_options o;
+    o.source = "references.csv";
+    o.errors = &errors;
+    const auto refs = refmatch::parse_references(text, refmatch::file_format::csv, *v, o);
+    EXPECT_EQ(refs.size(), static_cast<std::size_t>(n) + 1);
+    ASSERT_EQ(errors.size(), 2u);
+    EXPECT_EQ(std::string(errors[0].what()),
+              "references.csv:" + std::to_string(n + 3) +
+                  ": field 'id': expected a reference id not used before (first on line 12), "
+                  "got 'R-000010'");
+    EXPECT_EQ(std::string(errors[1].what()),
+              "references.csv:" + std::to_string(n + 4) +
+                  ": field 'id': expected a reference id not used before (first on line " +
+                  std::to_string(n + 1) + "), got 'R-089999'");
+    // In order, a repeated id is the one just before.
+    std::string twice = text.substr(0, text.find("A-0"));
+    twice += row("R-089999");
+    errors.clear();
+    (void)refmatch::parse_references(twice, refmatch::file_format::csv, *v, o);
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(std::string(errors[0].what()),
+              "references.csv:" + std::to_string(n + 2) +
+                  ": field 'id': expected a reference id not used before (first on line " +
+                  std::to_string(n + 1) + "), got 'R-089999'");
+}
