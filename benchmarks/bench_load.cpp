@@ -26,12 +26,12 @@ namespace {
 
 using namespace refmatch;
 
-// One generated program per size, with its tables as CSV and JSON text.
+// One generated program per size; its tables as CSV and JSON text are made when first asked for.
 struct fixture {
     std::unique_ptr<program> prog;
     std::vector<reference_customer> references;
     std::vector<usage_event> events;
-    std::string references_csv, usage_csv, references_json, usage_json;
+    std::map<std::pair<int, file_format>, std::string> texts;
     date now;
 };
 
@@ -46,22 +46,23 @@ fixture& program_of(std::size_t references) {
         g.prospects = 10;
         slot->now = g.now;
         slot->prog = generate_program(g);
-        const auto& v = *slot->prog->vocab;
         slot->references = slot->prog->references.all();
         slot->events = slot->prog->usage.events();
-        slot->references_csv = format_references(slot->references, v, file_format::csv);
-        slot->usage_csv = format_usage(slot->events, v, file_format::csv);
-        slot->references_json = format_references(slot->references, v, file_format::json);
-        slot->usage_json = format_usage(slot->events, v, file_format::json);
     }
     return *slot;
 }
 
 constexpr std::size_t default_references = 100000;
 
-const std::string& text_of(const fixture& f, int table, file_format format) {
-    if (format == file_format::csv) return table == 0 ? f.references_csv : f.usage_csv;
-    return table == 0 ? f.references_json : f.usage_json;
+// Table 0: references, 1: usage.
+const std::string& text_of(fixture& f, int table, file_format format) {
+    auto& text = f.texts[{table, format}];
+    if (text.empty()) {
+        const auto& v = *f.prog->vocab;
+        text = table == 0 ? format_references(f.references, v, format)
+                          : format_usage(f.events, v, format);
+    }
+    return text;
 }
 
 // Bytes in use on the heap (for memory per event).
@@ -113,7 +114,7 @@ BENCHMARK(BM_CsvRead_Libcsv)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 template <file_format Format>
 void BM_ParseReferences(benchmark::State& state) {
-    const auto& f = program_of(default_references);
+    auto& f = program_of(default_references);
     const auto& text = text_of(f, 0, Format);
     for (auto _ : state) {
         auto refs = parse_references(text, Format, *f.prog->vocab);
@@ -128,7 +129,7 @@ BENCHMARK(BM_ParseReferences<file_format::json>)->Unit(benchmark::kMillisecond);
 // Usage as load_program reads it: straight into a batch for the ledger.
 template <file_format Format>
 void BM_ParseUsage(benchmark::State& state) {
-    const auto& f = program_of(default_references);
+    auto& f = program_of(default_references);
     const auto& text = text_of(f, 1, Format);
     for (auto _ : state) {
         auto batch = detail::parse_usage_batch(text, Format, *f.prog->vocab, {}, {});
@@ -147,12 +148,12 @@ void BM_AddAll(benchmark::State& state) {
     for (auto _ : state) {
         state.PauseTiming();
         auto copy = f.references;
-        reference_store store(f.prog->vocab);
+        auto store = std::make_unique<reference_store>(f.prog->vocab);
         state.ResumeTiming();
-        store.add_all(std::move(copy));
-        benchmark::DoNotOptimize(store.size());
+        store->add_all(std::move(copy));
+        benchmark::DoNotOptimize(store->size());
         state.PauseTiming();  // the store's destruction is not part of add_all
-        { auto gone = std::move(store); }
+        store.reset();
         state.ResumeTiming();
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * f.references.size()));
@@ -203,16 +204,16 @@ void BM_LedgerRecordAll(benchmark::State& state) {
     double bytes = 0;
     for (auto _ : state) {
         const auto before = heap_in_use();
-        usage_ledger ledger;
+        auto ledger = std::make_unique<usage_ledger>();
         {
             usage_batch batch;
             for (const auto& e : f.events) batch.add(e);
-            ledger.record_all(std::move(batch));
+            ledger->record_all(std::move(batch));
         }
         bytes = static_cast<double>(heap_in_use() - before);
-        benchmark::DoNotOptimize(ledger.size());
+        benchmark::DoNotOptimize(ledger->size());
         state.PauseTiming();
-        { auto gone = std::move(ledger); }
+        ledger.reset();
         state.ResumeTiming();
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * f.events.size()));

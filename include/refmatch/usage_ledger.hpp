@@ -38,8 +38,10 @@ class usage_batch {
 public:
     void add(std::string_view reference_id, activity_id a, std::string_view opportunity_id,
              date day) {
-        push({references_.intern(reference_id), opportunities_.intern(opportunity_id),
-              day_number(day), a.value});
+        // Files list a reference's uses together: the id of the last event is likely again.
+        if (size_ == 0 || reference_id != references_.at(last_reference_))
+            last_reference_ = references_.intern(reference_id);
+        push({last_reference_, opportunities_.intern(opportunity_id), day_number(day), a.value});
     }
     void add(const usage_event& e) { add(e.reference_id, e.activity, e.opportunity_id, e.day); }
 
@@ -91,6 +93,7 @@ private:
     detail::id_pool references_, opportunities_;
     std::vector<std::vector<entry>> blocks_;
     std::size_t size_ = 0;
+    std::uint32_t last_reference_ = 0;
 };
 
 /// Append-only record of usage events, indexed for quota questions.

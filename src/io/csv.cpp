@@ -351,7 +351,10 @@ std::size_t csv_columns::index(std::string_view name) const {
 }
 
 std::string_view csv_columns::get(const csv_row& row, std::string_view name) const {
-    const std::size_t i = index(name);
+    return get(row, index(name), name);
+}
+
+std::string_view csv_columns::get(const csv_row& row, std::size_t i, std::string_view name) const {
     if (i == npos || i >= row.fields.size()) return {};
     const std::string_view field = row.fields[i];
     if (invalid_utf8(field))

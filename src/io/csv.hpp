@@ -91,6 +91,9 @@ public:
     /// The field of `row` in column `name` ("" when the file lacks the column), checked for valid
     /// UTF-8. @throws parse_error naming file, line and column.
     [[nodiscard]] std::string_view get(const csv_row& row, std::string_view name) const;
+    /// The same for the column at `index` (from `index(name)`), without looking it up.
+    [[nodiscard]] std::string_view get(const csv_row& row, std::size_t index,
+                                       std::string_view name) const;
 
     /// Checks the field count of a row. @throws parse_error.
     void check_width(const csv_row& row) const;

@@ -223,20 +223,26 @@ public:
         : columns_(file, header, specs) {
         record_.file = &file;
         for (const auto& s : specs)
-            if (columns_.has(s.name)) record_.fields.emplace_back(s.name, std::string());
+            if (const auto i = columns_.index(s.name); i != csv_columns::npos) {
+                record_.fields.emplace_back(s.name, std::string());
+                positions_.push_back(i);
+            }
     }
     /// The record of `row`. @throws parse_error for a wrong field count or invalid UTF-8.
     flat_record& of(const csv_row& row) {
         record_.line = row.line;
         columns_.check_width(row);
-        for (auto& [name, value] : record_.fields)
-            value.assign(columns_.get(row, name));  // get() checks the UTF-8
+        for (std::size_t f = 0; f < positions_.size(); ++f) {
+            auto& [name, value] = record_.fields[f];
+            value.assign(columns_.get(row, positions_[f], name));  // get() checks the UTF-8
+        }
         return record_;
     }
 
 private:
     csv_columns columns_;
     flat_record record_;
+    std::vector<std::size_t> positions_;  // the column of each field of record_
 };
 
 }  // namespace
