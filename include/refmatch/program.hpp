@@ -11,6 +11,7 @@
 #include <refmatch/vocabulary.hpp>
 
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -34,7 +35,31 @@ struct program {
     /// Records a use after checking that the reference exists and the activity is registered.
     /// @throws validation_error; the ledger is unchanged then.
     void record_usage(usage_event e) {
-        // The subject is built only for an error: loaders record millions of events here.
+        check_usage(e);
+        usage.record(std::move(e));
+    }
+
+    /// Records many uses in order, all or nothing: each is checked as `record_usage` checks it
+    /// before any is recorded, then they go into the ledger as one batch (what loaders use).
+    /// @throws validation_error for the first bad event; the ledger is unchanged then.
+    void record_usage_all(std::span<const usage_event> events) {
+        usage_batch batch;
+        std::string_view last_known;  // events of one reference usually come together
+        for (const auto& e : events) {
+            if (e.reference_id != last_known) {
+                check_usage(e);
+                last_known = e.reference_id;
+            } else if (e.activity.value >= vocab->activities.size()) {
+                check_usage(e);
+            }
+            batch.add(e);
+        }
+        usage.record_all(std::move(batch));
+    }
+
+    /// The checks of `record_usage`. @throws validation_error.
+    void check_usage(const usage_event& e) const {
+        // The subject is built only for an error: loaders check millions of events here.
         const auto subject = [&] { return "usage of '" + e.reference_id + "'"; };
         if (!references.contains(e.reference_id))
             throw validation_error(subject(), "reference_id", "a reference id of the program",
@@ -42,7 +67,6 @@ struct program {
         if (e.activity.value >= vocab->activities.size())
             throw validation_error(subject(), "activity", "a registered activity type",
                                    std::to_string(e.activity.value));
-        usage.record(std::move(e));
     }
 
     /// The limit in force for reference `r` and activity `a`.

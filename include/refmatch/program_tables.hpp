@@ -57,7 +57,7 @@ private:
         out->quotas = std::move(quotas);
         out->references.add_all(std::move(references));
         out->prospects.add_all(std::move(prospects));
-        for (auto& e : usage) out->record_usage(std::move(e));
+        out->record_usage_all(usage);
         usage.clear();
         return out;
     }
