@@ -54,10 +54,10 @@ void set_status(const connection& c, std::string_view id, reference_status s,
 void upsert_prospects(const connection& c, const vocabulary& v, std::span<const prospect> ps,
                       std::int64_t revision, bool replace);
 /// Appends usage events; returns the first event id. @throws validation_error for an unknown
-/// reference or activity.
+/// reference or activity (unless `of_a_program`: the events of a program, checked already).
 std::int64_t insert_usage(const connection& c, const vocabulary& v,
                           std::span<const usage_event> events, std::string_view who,
-                          std::string_view at);
+                          std::string_view at, bool of_a_program = false);
 
 std::vector<ledger_entry> read_history(const connection& c, const vocabulary& v,
                                        std::string_view reference_id);
