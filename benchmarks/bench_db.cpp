@@ -59,13 +59,18 @@ void ensure_large_db() {
     database(large_db(), o).import_program(program_dir(), bench_user());
 }
 
-usage_event some_use(const program& p, std::mt19937_64& rng) {
-    const auto n = p.references.size();
-    char id[32];
-    std::snprintf(id, sizeof id, "R-%07zu", static_cast<std::size_t>(rng() % n) + 1);
-    return {id, activity_id{static_cast<std::uint16_t>(rng() % 12)}, "P-bench",
-            *parse_date("2025-07-01")};
-}
+// A use of a random reference of the program.
+struct use_maker {
+    std::vector<std::string> ids;
+    std::mt19937_64 rng;
+    use_maker(const program& p, std::uint64_t seed) : rng(seed) {
+        p.references.for_each([&](const auto& r) { ids.push_back(r.id()); });
+    }
+    usage_event operator()() {
+        return {ids[rng() % ids.size()], activity_id{static_cast<std::uint16_t>(rng() % 12)},
+                "P-bench", *parse_date("2025-07-01")};
+    }
+};
 
 // --- Baselines -------------------------------------------------------------------------------
 
@@ -125,9 +130,8 @@ void BM_RecordSingle(benchmark::State& state) {
     o.create = true;
     database db(small_db(), o);
     db.import_program(fs::path(REFMATCH_SOURCE_DIR) / "src/data/sample", bench_user());
-    const auto p = db.program();
-    std::mt19937_64 rng(1);
-    for (auto _ : state) benchmark::DoNotOptimize(db.record_usage(some_use(*p, rng), bench_user()));
+    use_maker use(*db.program(), 1);
+    for (auto _ : state) benchmark::DoNotOptimize(db.record_usage(use(), bench_user()));
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_RecordSingle)->Unit(benchmark::kMicrosecond)->UseRealTime();
@@ -136,12 +140,11 @@ BENCHMARK(BM_RecordSingle)->Unit(benchmark::kMicrosecond)->UseRealTime();
 void BM_RecordBatch(benchmark::State& state) {
     ensure_large_db();
     static auto db = std::make_unique<database>(large_db());
-    const auto p = db->program();
-    std::mt19937_64 rng(2);
+    use_maker use(*db->program(), 2);
     std::vector<usage_event> batch(static_cast<std::size_t>(state.range(0)));
     for (auto _ : state) {
         state.PauseTiming();
-        for (auto& e : batch) e = some_use(*p, rng);
+        for (auto& e : batch) e = use();
         state.ResumeTiming();
         benchmark::DoNotOptimize(db->record_usage(batch, bench_user()));
     }
@@ -156,11 +159,10 @@ void BM_RefreshAfterOneUse(benchmark::State& state) {
     database reader(large_db());
     database writer(large_db());
     engine e(reader.program());
-    const auto p = writer.program();
-    std::mt19937_64 rng(3);
+    use_maker use(*writer.program(), 3);
     for (auto _ : state) {
         state.PauseTiming();
-        (void)writer.record_usage(some_use(*p, rng), bench_user());
+        (void)writer.record_usage(use(), bench_user());
         state.ResumeTiming();
         if (!reader.refresh()) state.SkipWithError("the use was not seen");
         e.refresh();

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 namespace refmatch::db {
@@ -45,16 +46,21 @@ public:
         sqlite3_extended_result_codes(handle_, 1);
     }
     connection(connection&& o) noexcept
-        : handle_(std::exchange(o.handle_, nullptr)), file_(std::move(o.file_)) {}
+        : handle_(std::exchange(o.handle_, nullptr)),
+          file_(std::move(o.file_)),
+          cache_(std::move(o.cache_)) {}
     connection& operator=(connection&& o) noexcept {
         std::swap(handle_, o.handle_);
         std::swap(file_, o.file_);
+        std::swap(cache_, o.cache_);
         return *this;
     }
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;
-    // close_v2 defers the close until the last statement is finalised.
-    ~connection() { sqlite3_close_v2(handle_); }
+    ~connection() {
+        for (auto& [sql, cached] : cache_) sqlite3_finalize(cached.stmt);
+        sqlite3_close_v2(handle_);
+    }
 
     [[nodiscard]] sqlite3* get() const noexcept { return handle_; }
     [[nodiscard]] const std::string& file() const noexcept { return file_; }
@@ -69,31 +75,48 @@ public:
     }
 
 private:
+    friend class statement;
+    // Prepared statements kept for reuse, by SQL text; `busy` while a `statement` holds one.
+    struct cached_statement {
+        sqlite3_stmt* stmt = nullptr;
+        bool busy = false;
+    };
     sqlite3* handle_ = nullptr;
     std::string file_;
+    mutable std::unordered_map<std::string, cached_statement> cache_;
 };
 
-/// A prepared statement; bind, step, read columns, reset for the next use.
+/// A prepared statement; bind, step, read columns, reset for the next use. Statements are
+/// prepared once per connection and SQL text and reused (the connection caches them).
 class statement {
 public:
-    statement() = default;
     statement(const connection& c, std::string_view sql, std::string_view operation)
         : conn_(&c), operation_(operation) {
-        const int rc = sqlite3_prepare_v3(c.get(), sql.data(), static_cast<int>(sql.size()),
-                                          SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
-        if (rc != SQLITE_OK) c.fail(operation_, rc);
-    }
-    statement(statement&& o) noexcept
-        : conn_(o.conn_), stmt_(std::exchange(o.stmt_, nullptr)), operation_(o.operation_) {}
-    statement& operator=(statement&& o) noexcept {
-        conn_ = o.conn_;
-        std::swap(stmt_, o.stmt_);
-        operation_ = o.operation_;
-        return *this;
+        auto& slot = c.cache_[std::string(sql)];
+        if (!slot.busy && slot.stmt) {
+            stmt_ = slot.stmt;
+        } else {
+            const int rc = sqlite3_prepare_v3(c.get(), sql.data(), static_cast<int>(sql.size()),
+                                              SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+            if (rc != SQLITE_OK) c.fail(operation_, rc);
+            if (!slot.stmt) slot.stmt = stmt_;
+        }
+        if (stmt_ == slot.stmt) {
+            slot.busy = true;
+            slot_ = &slot;
+        }
     }
     statement(const statement&) = delete;
     statement& operator=(const statement&) = delete;
-    ~statement() { sqlite3_finalize(stmt_); }
+    ~statement() {
+        if (slot_) {
+            sqlite3_reset(stmt_);
+            sqlite3_clear_bindings(stmt_);
+            slot_->busy = false;
+        } else {
+            sqlite3_finalize(stmt_);
+        }
+    }
 
     /// Binds text; an empty text binds NULL (the tables hold NULL for an absent field).
     statement& bind(int i, std::string_view text) {
@@ -144,6 +167,7 @@ private:
     }
     const connection* conn_ = nullptr;
     sqlite3_stmt* stmt_ = nullptr;
+    connection::cached_statement* slot_ = nullptr;  // the cache entry lent to this statement
     std::string_view operation_;
 };
 

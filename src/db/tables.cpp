@@ -102,31 +102,39 @@ quota_policy read_quotas(const connection& c, activity_catalog& activities) {
     return out;
 }
 
+// The rows written after `revision` (0: all), in id order.
 std::vector<reference_customer> read_references(const connection& c, const vocabulary& v,
-                                                const std::string& where) {
+                                                std::int64_t revision) {
     std::vector<reference_customer> out;
-    read_records(c,
-                 "SELECT " + column_list(reference_columns) + " FROM reference_customer " + where +
-                     " ORDER BY id",
-                 "reference_customer", "load the program",
-                 [&](const detail::flat_record& r, const statement&) {
-                     out.push_back(detail::build_reference(r, v));
-                 });
+    read_records(
+        c,
+        "SELECT " + column_list(reference_columns) +
+            " FROM reference_customer WHERE revision > ?1 ORDER BY id",
+        "reference_customer", "load the program",
+        [&](const detail::flat_record& r, const statement&) {
+            out.push_back(detail::build_reference(r, v));
+        },
+        [&](statement& s) { s.bind(1, revision); });
     return out;
 }
 
 std::vector<prospect> read_prospects(const connection& c, const vocabulary& v,
-                                     const std::string& where) {
+                                     std::int64_t revision) {
     std::vector<prospect> out;
     read_records(
-        c, "SELECT " + column_list(prospect_columns) + " FROM prospect " + where + " ORDER BY id",
-        "prospect", "load the program", [&](const detail::flat_record& r, const statement&) {
+        c,
+        "SELECT " + column_list(prospect_columns) +
+            " FROM prospect WHERE revision > ?1 ORDER BY id",
+        "prospect", "load the program",
+        [&](const detail::flat_record& r, const statement&) {
             out.push_back(detail::build_prospect(r, v));
-        });
+        },
+        [&](statement& s) { s.bind(1, revision); });
     return out;
 }
 
-// Usage rows after `after`, in event order; `on_event(event_id, event, statement)`.
+// Usage rows selected by `where` (its parameters bound by `bind`), in event order;
+// `on_event(event_id, event, statement)`.
 template <class F>
 void read_usage(const connection& c, const vocabulary& v, const std::string& where, F&& on_event,
                 const std::function<void(statement&)>& bind = {}) {
@@ -153,10 +161,6 @@ std::unique_ptr<program> assemble(std::shared_ptr<const vocabulary> vocab, quota
     // The database's foreign keys have checked what program::record_usage checks.
     for (auto& e : usage) out->usage.record(std::move(e));
     return out;
-}
-
-std::string where_after(std::string_view column, std::int64_t value) {
-    return "WHERE " + std::string(column) + " > " + std::to_string(value);
 }
 
 // An INSERT of the given columns plus `revision`; or with `replace`, an UPDATE by id.
@@ -229,23 +233,25 @@ loaded_program load_program(const connection& c) {
     activity_catalog activities;
     auto quotas = read_quotas(c, activities);
     const auto vocab = standard_vocabulary(std::move(products), std::move(activities));
-    auto references = read_references(c, *vocab, "");
-    auto prospects = read_prospects(c, *vocab, "");
+    auto references = read_references(c, *vocab, 0);
+    auto prospects = read_prospects(c, *vocab, 0);
     std::vector<usage_event> usage;
     usage.reserve(static_cast<std::size_t>(count_rows(c, "usage_ledger")));
-    read_usage(c, *vocab, "", [&](std::int64_t id, usage_event e, const statement&) {
-        usage.push_back(std::move(e));
-        out.seen.last_event = id;
-    });
+    read_usage(
+        c, *vocab, "WHERE event_id > ?1",
+        [&](std::int64_t id, usage_event e, const statement&) {
+            usage.push_back(std::move(e));
+            out.seen.last_event = id;
+        },
+        [](statement& s) { s.bind(1, std::int64_t{0}); });
     out.program = assemble(vocab, std::move(quotas), std::move(references), std::move(prospects),
                            std::move(usage));
     return out;
 }
 
 void apply_changes(const connection& c, program& p, cursor& seen) {
-    const auto where = where_after("revision", seen.revision);
     std::vector<reference_customer> fresh_refs;
-    for (auto& r : read_references(c, *p.vocab, where)) {
+    for (auto& r : read_references(c, *p.vocab, seen.revision)) {
         if (p.references.contains(r.id))
             p.references.update(std::move(r));
         else
@@ -253,18 +259,21 @@ void apply_changes(const connection& c, program& p, cursor& seen) {
     }
     p.references.add_all(std::move(fresh_refs));
     std::vector<prospect> fresh_prospects;
-    for (auto& r : read_prospects(c, *p.vocab, where)) {
+    for (auto& r : read_prospects(c, *p.vocab, seen.revision)) {
         if (p.prospects.contains(r.id))
             p.prospects.update(std::move(r));
         else
             fresh_prospects.push_back(std::move(r));
     }
     p.prospects.add_all(std::move(fresh_prospects));
-    read_usage(c, *p.vocab, where_after("event_id", seen.last_event),
-               [&](std::int64_t id, usage_event e, const statement&) {
-                   p.record_usage(std::move(e));
-                   seen.last_event = id;
-               });
+    const auto after = seen.last_event;
+    read_usage(
+        c, *p.vocab, "WHERE event_id > ?1",
+        [&](std::int64_t id, usage_event e, const statement&) {
+            p.record_usage(std::move(e));
+            seen.last_event = id;
+        },
+        [after](statement& s) { s.bind(1, after); });
 }
 
 void write_program(const connection& c, const program& p, std::int64_t revision,
