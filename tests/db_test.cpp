@@ -421,18 +421,23 @@ TEST(DatabaseRefresh, SeesOtherConnectionsWholeTransactions) {
     const auto path = sample_database(scratch("db"));
     database a(path);
     database b(path);
+    engine over_b(b.program());
     EXPECT_FALSE(b.refresh());
     const auto p = a.program();
     std::mt19937_64 rng(1);
     (void)a.record_usage(test_workload::batch(p->references.all(), rng, "t:b1"), tester());
-    auto r = p->references.at("R-0002");
-    r.owner = "Someone Else";
-    a.update_reference(r);
     EXPECT_EQ(test_workload::counts(b.program()->usage.events()).count("t:b1"), 0u);
     EXPECT_TRUE(b.refresh());
     EXPECT_EQ(test_workload::counts(b.program()->usage.events())["t:b1"],
               test_workload::batch_size);
+    // Uses alone leave the engine's snapshot current (it reads the ledger live).
+    EXPECT_FALSE(over_b.stale());
+    auto r = p->references.at("R-0002");
+    r.owner = "Someone Else";
+    a.update_reference(r);
+    EXPECT_TRUE(b.refresh());
     EXPECT_EQ(b.program()->references.at("R-0002").owner, "Someone Else");
+    EXPECT_TRUE(over_b.stale());
     EXPECT_FALSE(b.refresh());
     expect_same_program(*a.program(), *b.program());
 }

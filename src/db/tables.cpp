@@ -257,7 +257,8 @@ void apply_changes(const connection& c, program& p, cursor& seen) {
         else
             fresh_refs.push_back(std::move(r));
     }
-    p.references.add_all(std::move(fresh_refs));
+    // (An empty add_all would still bump the store's version and make engines rebuild.)
+    if (!fresh_refs.empty()) p.references.add_all(std::move(fresh_refs));
     std::vector<prospect> fresh_prospects;
     for (auto& r : read_prospects(c, *p.vocab, seen.revision)) {
         if (p.prospects.contains(r.id))
@@ -265,7 +266,7 @@ void apply_changes(const connection& c, program& p, cursor& seen) {
         else
             fresh_prospects.push_back(std::move(r));
     }
-    p.prospects.add_all(std::move(fresh_prospects));
+    if (!fresh_prospects.empty()) p.prospects.add_all(std::move(fresh_prospects));
     const auto after = seen.last_event;
     read_usage(
         c, *p.vocab, "WHERE event_id > ?1",
