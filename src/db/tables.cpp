@@ -3,6 +3,7 @@
 #include "db/tables.hpp"
 #include "io/records.hpp"
 
+#include <refmatch/program_tables.hpp>
 #include <refmatch/shipped_data.hpp>
 
 #include <algorithm>
@@ -150,19 +151,6 @@ void read_usage(const connection& c, const vocabulary& v, const std::string& whe
         bind);
 }
 
-// Builds a program from its parsed tables: the program's single assembly step for a database.
-std::unique_ptr<program> assemble(std::shared_ptr<const vocabulary> vocab, quota_policy quotas,
-                                  std::vector<reference_customer> references,
-                                  std::vector<prospect> prospects, std::vector<usage_event> usage) {
-    auto out = std::make_unique<program>(std::move(vocab));
-    out->quotas = std::move(quotas);
-    out->references.add_all(std::move(references));
-    out->prospects.add_all(std::move(prospects));
-    // The database's foreign keys have checked what program::record_usage checks.
-    for (auto& e : usage) out->usage.record(std::move(e));
-    return out;
-}
-
 // An INSERT of the given columns plus `revision`; or with `replace`, an UPDATE by id.
 template <std::size_t N>
 std::string upsert_sql(std::string_view table, const std::array<std::string_view, N>& cols,
@@ -227,25 +215,25 @@ std::int64_t count_rows(const connection& c, std::string_view table) {
 }
 
 loaded_program load_program(const connection& c) {
+    // The tables in assembly order (program_tables.hpp), then the one assembly step.
     loaded_program out;
     out.seen = read_cursor(c);
+    program_tables tables;
     auto products = read_products(c);
     activity_catalog activities;
-    auto quotas = read_quotas(c, activities);
-    const auto vocab = standard_vocabulary(std::move(products), std::move(activities));
-    auto references = read_references(c, *vocab, 0);
-    auto prospects = read_prospects(c, *vocab, 0);
-    std::vector<usage_event> usage;
-    usage.reserve(static_cast<std::size_t>(count_rows(c, "usage_ledger")));
+    tables.quotas = read_quotas(c, activities);
+    tables.vocab = standard_vocabulary(std::move(products), std::move(activities));
+    tables.references = read_references(c, *tables.vocab, 0);
+    tables.prospects = read_prospects(c, *tables.vocab, 0);
+    tables.usage.reserve(static_cast<std::size_t>(count_rows(c, "usage_ledger")));
     read_usage(
-        c, *vocab, "WHERE event_id > ?1",
+        c, *tables.vocab, "WHERE event_id > ?1",
         [&](std::int64_t id, usage_event e, const statement&) {
-            usage.push_back(std::move(e));
+            tables.usage.push_back(std::move(e));
             out.seen.last_event = id;
         },
         [](statement& s) { s.bind(1, std::int64_t{0}); });
-    out.program = assemble(vocab, std::move(quotas), std::move(references), std::move(prospects),
-                           std::move(usage));
+    out.program = std::move(tables).assemble();
     return out;
 }
 
