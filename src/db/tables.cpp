@@ -103,19 +103,25 @@ quota_policy read_quotas(const connection& c, activity_catalog& activities) {
     return out;
 }
 
-// The rows written after `revision` (0: all), in id order.
+// The rows written after `revision` (0: all of them, in id order).
 std::vector<reference_customer> read_references(const connection& c, const vocabulary& v,
                                                 std::int64_t revision) {
     std::vector<reference_customer> out;
     read_records(
         c,
         "SELECT " + column_list(reference_columns) +
-            " FROM reference_customer WHERE revision > ?1 ORDER BY id",
+            (revision == 0 ? std::string(" FROM reference_customer ORDER BY id")
+                           // The revision index, not a scan in id order: a refresh reads
+                           // only what changed.
+                           : std::string(" FROM reference_customer INDEXED BY "
+                                         "reference_customer_revision WHERE revision > ?1")),
         "reference_customer", "load the program",
         [&](const detail::flat_record& r, const statement&) {
             out.push_back(detail::build_reference(r, v));
         },
-        [&](statement& s) { s.bind(1, revision); });
+        [&](statement& s) {
+            if (revision != 0) s.bind(1, revision);
+        });
     return out;
 }
 
@@ -125,12 +131,16 @@ std::vector<prospect> read_prospects(const connection& c, const vocabulary& v,
     read_records(
         c,
         "SELECT " + column_list(prospect_columns) +
-            " FROM prospect WHERE revision > ?1 ORDER BY id",
+            (revision == 0 ? std::string(" FROM prospect ORDER BY id")
+                           : std::string(" FROM prospect INDEXED BY prospect_revision "
+                                         "WHERE revision > ?1")),
         "prospect", "load the program",
         [&](const detail::flat_record& r, const statement&) {
             out.push_back(detail::build_prospect(r, v));
         },
-        [&](statement& s) { s.bind(1, revision); });
+        [&](statement& s) {
+            if (revision != 0) s.bind(1, revision);
+        });
     return out;
 }
 
