@@ -18,8 +18,6 @@ using detail::table_kind;
 // The columns of schema version 1 that hold record fields, named as the file formats name them
 // (the SQL aliases `day AS date`, `name AS activity` keep the formats' names).
 constexpr std::array<std::string_view, 3> product_columns = {"id", "name", "family"};
-constexpr std::array<std::string_view, 4> activity_columns = {"name", "max_uses", "window_days",
-                                                              "cooldown_days"};
 constexpr std::array<std::string_view, 13> reference_columns = {
     "id",       "name", "industry", "products", "country", "size_band",   "status",
     "consents", "nps",  "csat",     "health",   "owner",   "last_contact"};
@@ -44,7 +42,7 @@ std::array<std::size_t, N> field_positions(table_kind kind,
     const auto specs = detail::columns_of(kind);
     std::array<std::size_t, N> out{};
     for (std::size_t i = 0; i < N; ++i) {
-        const auto name = kind == table_kind::quotas && cols[i] == "name" ? "activity" : cols[i];
+        const auto name = cols[i];
         out[i] =
             static_cast<std::size_t>(std::find_if(specs.begin(), specs.end(),
                                                   [&](const auto& s) { return s.name == name; }) -
