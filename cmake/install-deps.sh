@@ -7,7 +7,7 @@ set -eu
 packages="
   build-essential clang cmake ninja-build git
   libboost-dev libboost-graph-dev
-  nlohmann-json3-dev libcli11-dev libcsv-dev
+  nlohmann-json3-dev libcli11-dev libcsv-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev python3-pybind11 python3-setuptools python3-pip python3-venv
   python3-numpy python3-pandas python3-pytest python3-hypothesis python3-tqdm

@@ -11,6 +11,9 @@ from refmatch._refmatch import (  # noqa: F401
     ActivityCatalog,
     ActivityConsent,
     ActivityId,
+    Database,
+    DatabaseBusyError,
+    DatabaseError,
     Engine,
     Error,
     GapCell,
@@ -61,6 +64,7 @@ from refmatch._refmatch import (  # noqa: F401
     scan_kernel_supported,
     standard_vocabulary,
 )
+from refmatch._database import ProgramDatabase, open_database  # noqa: F401
 from refmatch._engine import analyse_gaps, engine_for, match, match_batch, results_frame  # noqa: F401
 from refmatch._frames import (  # noqa: F401
     prospects_from_frame,

@@ -4,6 +4,7 @@
 
 #include "commands.hpp"
 #include "match_common.hpp"
+#include "program_source.hpp"
 
 #include <refmatch/gaps.hpp>
 #include <refmatch/io.hpp>
@@ -34,7 +35,7 @@ std::string money(double v) {
 }
 
 int run_gaps(const gaps_command_options& opts) {
-    const auto prog = load_program(opts.flags.program);
+    const auto prog = open_program(opts.flags.program);
     gap_options g = opts.gaps;
     g.match = to_match_options(*prog, opts.flags);
     engine e(*prog);

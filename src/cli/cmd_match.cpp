@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "match_common.hpp"
+#include "program_source.hpp"
 
 #include <refmatch/engine.hpp>
 #include <refmatch/io.hpp>
@@ -56,7 +57,7 @@ nlohmann::ordered_json to_json(const match_result& r, const activity_catalog& ac
 }
 
 int run_match(const match_command_options& opts) {
-    const auto prog = load_program(opts.flags.program);
+    const auto prog = open_program(opts.flags.program);
     const auto options = to_match_options(*prog, opts.flags);
     prospect p;
     if (!opts.prospects_file.empty()) {

@@ -4,6 +4,7 @@
 
 #include "commands.hpp"
 #include "match_common.hpp"
+#include "program_source.hpp"
 
 #include <refmatch/engine.hpp>
 #include <refmatch/io.hpp>
@@ -47,7 +48,7 @@ std::string number(double v) {
 }
 
 int run_match_batch(const batch_command_options& opts) {
-    const auto prog = load_program(opts.flags.program);
+    const auto prog = open_program(opts.flags.program);
     const auto options = to_match_options(*prog, opts.flags);
     std::vector<prospect> prospects;
     if (opts.ids.empty()) {

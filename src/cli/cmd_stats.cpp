@@ -1,6 +1,7 @@
 // refmatch stats --program DIR [--now DATE]: a readable summary of a program.
 
 #include "commands.hpp"
+#include "program_source.hpp"
 
 #include <refmatch/generator.hpp>
 #include <refmatch/io.hpp>
@@ -98,7 +99,7 @@ void print_counts(const std::string& title, std::vector<std::pair<std::string, s
 }
 
 int run_stats(const stats_options& o) {
-    const auto p = load_program(o.program);
+    const auto p = open_program(o.program);
     const auto& v = *p->vocab;
     const auto reader = p->usage.read();
     const std::optional<date> first = reader.first_day(), last = reader.last_day();
@@ -202,7 +203,7 @@ void add_stats(CLI::App& app, std::vector<command>& commands) {
         "stats",
         "Summarise a program: references by status, NAICS sector and M49 region, activity "
         "consent and quota headroom.");
-    sub->add_option("--program,-p", opts->program, "Program directory")->required();
+    sub->add_option("--program,-p", opts->program, program_help)->required();
     sub->add_option("--now", opts->now,
                     "Day the quotas are evaluated on, YYYY-MM-DD (default: the latest usage date "
                     "in the program; 2025-06-30 when it has none)");

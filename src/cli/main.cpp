@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
     refmatch::cli::add_match(app, commands);
     refmatch::cli::add_match_batch(app, commands);
     refmatch::cli::add_gaps(app, commands);
+    refmatch::cli::add_db(app, commands);
+    refmatch::cli::add_use(app, commands);
+    refmatch::cli::add_history(app, commands);
 
     try {
         app.parse(argc, argv);

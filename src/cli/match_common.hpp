@@ -2,6 +2,8 @@
 // What `match`, `match-batch` and `gaps` share: the options of a match on the command line and
 // their translation into refmatch::match_options, plus a little text formatting.
 
+#include "program_source.hpp"
+
 #include <refmatch/engine.hpp>
 #include <refmatch/io.hpp>
 
@@ -30,7 +32,7 @@ struct match_flags {
 };
 
 inline void add_match_flags(CLI::App& sub, match_flags& f, bool with_k = true) {
-    sub.add_option("--program,-p", f.program, "Program directory")->required();
+    sub.add_option("--program,-p", f.program, program_help)->required();
     sub.add_option("--activity,-a", f.activity,
                    "Activity to match for (quota eligibility and fatigue); default: each "
                    "prospect's own; 'none' for no quota rules");

@@ -1,0 +1,286 @@
+// refmatch::database: opening, loading through the assembly path, transactional writes, refresh.
+
+#include "db/schema.hpp"
+#include "db/sqlite.hpp"
+#include "db/tables.hpp"
+
+#include <refmatch/db/database.hpp>
+#include <refmatch/shipped_data.hpp>
+
+#include <algorithm>
+#include <mutex>
+#include <system_error>
+#include <unistd.h>
+
+namespace refmatch {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string iso_time(std::chrono::sys_seconds t) {
+    const auto day = std::chrono::floor<std::chrono::days>(t);
+    const std::chrono::hh_mm_ss hms{t - day};
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%sT%02d:%02d:%02dZ", format_date(date{day}).c_str(),
+                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()));
+    return buffer;
+}
+
+// Refuses, before SQLite sees the path, what it would otherwise misreport or silently accept.
+void check_path(const fs::path& path, const database_options& o) {
+    const std::string name = path.string();
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    if (fs::is_directory(status))
+        throw database_error(name + ": open: is a directory, expected a database file");
+    const auto dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    if (!fs::exists(status)) {
+        if (!o.create)
+            throw database_error(name +
+                                 ": open: no such database file (create one with `refmatch db "
+                                 "init`, or the create option)");
+        if (!fs::is_directory(dir, ec))
+            throw database_error(name + ": open: no such directory '" + dir.string() + "'");
+    } else if (!o.create && fs::file_size(path, ec) == 0) {
+        throw database_error(name + ": open: the file is empty, expected a refmatch database");
+    }
+    // SQLite keeps the -wal and -shm files beside the database: a writer needs the directory.
+    if (!o.read_only && ::access(dir.c_str(), W_OK) != 0)
+        throw database_error(name + ": open: the directory '" + dir.string() +
+                             "' is not writable (a database needs its -wal and -shm files "
+                             "beside it); open it read-only to read it");
+}
+
+}  // namespace
+
+struct database::impl {
+    fs::path path;
+    database_options options;
+    db::connection conn;
+    mutable std::mutex mutex;
+    std::shared_ptr<refmatch::program> prog;
+    db::cursor seen;  // what of the database the in-memory program holds
+    std::int64_t data_version = 0;
+
+    impl(const fs::path& p, const database_options& o) : path(p), options(o) {
+        check_path(path, options);
+        int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+        if (options.create && !options.read_only) flags |= SQLITE_OPEN_CREATE;
+        conn = db::connection(path.string(), flags,
+                              options.vfs.empty() ? nullptr : options.vfs.c_str());
+        sqlite3_busy_timeout(conn.get(), static_cast<int>(options.busy_timeout.count()));
+        if (!options.read_only && sqlite3_db_readonly(conn.get(), "main") == 1)
+            throw database_error(path.string() +
+                                 ": open: the file is read-only; open it read-only to read it");
+        conn.exec("PRAGMA foreign_keys = ON", "enable foreign keys");
+        db::migrate(conn, schema_version, options.read_only);
+        if (!options.read_only) {
+            // WAL: readers never block the writer and see the last commit before they began.
+            // synchronous=FULL: the WAL is fsynced at every commit, so a commit that returned
+            // survives power loss too (NORMAL would survive only a process crash).
+            db::statement wal(conn, "PRAGMA journal_mode = WAL", "set the WAL journal");
+            if (!wal.step() || wal.text(0) != "wal")
+                throw database_error(path.string() + ": set the WAL journal: got journal mode '" +
+                                     std::string(wal.text(0)) + "'");
+        }
+        conn.exec("PRAGMA synchronous = FULL", "set synchronous");
+        // Writes to a large ledger touch pages all over its index: read them through a memory
+        // map and keep more of them cached than SQLite's 2 MiB default.
+        conn.exec("PRAGMA mmap_size = 4294967296", "set the memory map");
+        conn.exec("PRAGMA cache_size = -65536", "set the page cache");
+        if (!options.read_only && db::count_rows(conn, "activity") == 0) {
+            // A new database holds the empty program: the standard activities and quotas.
+            db::transaction t(conn, db::transaction::write, "create the program");
+            if (db::count_rows(conn, "activity") == 0)
+                db::write_program(conn, refmatch::program(standard_vocabulary()),
+                                  db::bump_revision(conn, "create the program"), "", "");
+            t.commit();
+        }
+        reload();
+    }
+
+    std::int64_t read_data_version() const {
+        db::statement s(conn, "PRAGMA data_version", "refresh");
+        return s.step() ? s.integer(0) : 0;
+    }
+
+    // Builds the program anew from the database (one read snapshot).
+    void reload() {
+        data_version = read_data_version();
+        db::transaction t(conn, db::transaction::read, "load the program");
+        auto loaded = db::load_program(conn);
+        t.commit();
+        prog = std::move(loaded.program);
+        seen = loaded.seen;
+    }
+
+    // Applies what other transactions committed since `seen`; returns whether anything changed.
+    bool catch_up() {
+        db::transaction t(conn, db::transaction::read, "refresh");
+        const auto now = db::read_cursor(conn);
+        if (now.generation != seen.generation) {
+            auto loaded = db::load_program(conn);
+            t.commit();
+            prog = std::move(loaded.program);
+            seen = loaded.seen;
+            return true;
+        }
+        if (now.revision == seen.revision) return false;
+        db::apply_changes(conn, *prog, seen);
+        t.commit();
+        seen.revision = now.revision;
+        return true;
+    }
+
+    // One write: `body` runs inside a write transaction that also bumps the revision; after the
+    // commit the in-memory program catches up from the database (own rows included).
+    template <class F>
+    auto write(std::string_view operation, F&& body) {
+        if (options.read_only)
+            throw database_error(path.string() + ": " + std::string(operation) +
+                                 ": the database is open read-only");
+        db::transaction t(conn, db::transaction::write, operation);
+        const auto revision = db::bump_revision(conn, operation);
+        auto result = body(revision);
+        t.commit();
+        catch_up();
+        return result;
+    }
+
+    void require_empty(std::string_view operation) {
+        if (db::count_rows(conn, "reference_customer") + db::count_rows(conn, "prospect") +
+                db::count_rows(conn, "usage_ledger") !=
+            0)
+            throw database_error(path.string() + ": " + std::string(operation) +
+                                 ": the database already holds a program (import needs an empty "
+                                 "one: create a new file)");
+    }
+};
+
+database::database(const fs::path& path, const database_options& options)
+    : impl_(std::make_unique<impl>(path, options)) {}
+database::~database() = default;
+database::database(database&&) noexcept = default;
+database& database::operator=(database&&) noexcept = default;
+
+const fs::path& database::path() const noexcept {
+    return impl_->path;
+}
+
+std::shared_ptr<const program> database::program() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->prog;
+}
+
+bool database::refresh() {
+    std::lock_guard lock(impl_->mutex);
+    const auto v = impl_->read_data_version();
+    if (v == impl_->data_version) return false;
+    impl_->data_version = v;
+    return impl_->catch_up();
+}
+
+void database::import_program(const fs::path& directory, const recorded_by& by,
+                              const program_progress_callback& progress) {
+    const auto p = load_program(directory, progress);
+    import_program(*p, by);
+}
+
+void database::import_program(const refmatch::program& p, const recorded_by& by) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->write("import a program", [&](std::int64_t revision) {
+        impl_->require_empty("import a program");
+        db::write_program(impl_->conn, p, revision, by.who, iso_time(by.at));
+        return 0;
+    });
+}
+
+void database::export_program(const fs::path& directory, file_format format) const {
+    const auto p = program();
+    save_program(*p, directory, format);
+}
+
+void database::add_reference(reference_customer r) {
+    std::vector<reference_customer> one;
+    one.push_back(std::move(r));
+    add_references(std::move(one));
+}
+
+void database::add_references(std::vector<reference_customer> rs) {
+    std::lock_guard lock(impl_->mutex);
+    // Validated as the store validates, before anything is written.
+    reference_store(impl_->prog->vocab).add_all(rs);
+    impl_->write("add references", [&](std::int64_t revision) {
+        db::upsert_references(impl_->conn, *impl_->prog->vocab, rs, revision, false);
+        return 0;
+    });
+}
+
+void database::update_reference(reference_customer r) {
+    std::lock_guard lock(impl_->mutex);
+    std::vector<reference_customer> one;
+    one.push_back(std::move(r));
+    reference_store(impl_->prog->vocab).add_all(one);
+    impl_->write("update a reference", [&](std::int64_t revision) {
+        db::upsert_references(impl_->conn, *impl_->prog->vocab, one, revision, true);
+        return 0;
+    });
+}
+
+void database::set_reference_status(std::string_view id, reference_status status) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->write("change a reference's status", [&](std::int64_t revision) {
+        db::set_status(impl_->conn, id, status, revision);
+        return 0;
+    });
+}
+
+void database::add_prospect(prospect p) {
+    std::lock_guard lock(impl_->mutex);
+    std::vector<prospect> one;
+    one.push_back(std::move(p));
+    prospect_store(impl_->prog->vocab).add_all(one);
+    impl_->write("add a prospect", [&](std::int64_t revision) {
+        db::upsert_prospects(impl_->conn, *impl_->prog->vocab, one, revision, false);
+        return 0;
+    });
+}
+
+void database::update_prospect(prospect p) {
+    std::lock_guard lock(impl_->mutex);
+    std::vector<prospect> one;
+    one.push_back(std::move(p));
+    prospect_store(impl_->prog->vocab).add_all(one);
+    impl_->write("update a prospect", [&](std::int64_t revision) {
+        db::upsert_prospects(impl_->conn, *impl_->prog->vocab, one, revision, true);
+        return 0;
+    });
+}
+
+std::int64_t database::record_usage(const usage_event& e, const recorded_by& by) {
+    return record_usage(std::span<const usage_event>(&e, 1), by);
+}
+
+std::int64_t database::record_usage(std::span<const usage_event> events, const recorded_by& by) {
+    std::lock_guard lock(impl_->mutex);
+    const auto at = iso_time(by.at);
+    return impl_->write("record usage", [&](std::int64_t) {
+        return db::insert_usage(impl_->conn, *impl_->prog->vocab, events, by.who, at);
+    });
+}
+
+std::vector<ledger_entry> database::history(std::string_view reference_id) const {
+    std::lock_guard lock(impl_->mutex);
+    db::transaction t(impl_->conn, db::transaction::read, "read the usage history");
+    auto out = db::read_history(impl_->conn, *impl_->prog->vocab, reference_id);
+    t.commit();
+    return out;
+}
+
+std::vector<std::string> database::check() const {
+    std::lock_guard lock(impl_->mutex);
+    return db::check(impl_->conn);
+}
+
+}  // namespace refmatch

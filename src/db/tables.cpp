@@ -1,0 +1,415 @@
+// The program's tables: reading them into a program and writing records into them.
+
+#include "db/tables.hpp"
+#include "io/records.hpp"
+
+#include <refmatch/program_tables.hpp>
+#include <refmatch/shipped_data.hpp>
+
+#include <algorithm>
+#include <array>
+#include <functional>
+
+namespace refmatch::db {
+namespace {
+
+using detail::table_kind;
+
+// The columns of schema version 1 that hold record fields, named as the file formats name them
+// (the SQL aliases `day AS date`, `name AS activity` keep the formats' names).
+constexpr std::array<std::string_view, 3> product_columns = {"id", "name", "family"};
+constexpr std::array<std::string_view, 13> reference_columns = {
+    "id",       "name", "industry", "products", "country", "size_band",   "status",
+    "consents", "nps",  "csat",     "health",   "owner",   "last_contact"};
+constexpr std::array<std::string_view, 12> prospect_columns = {
+    "id",         "name",  "industry", "products",  "country",    "size_band",
+    "deal_value", "stage", "activity", "needed_by", "exclusions", "owner"};
+
+template <std::size_t N>
+std::string column_list(const std::array<std::string_view, N>& cols) {
+    std::string out;
+    for (const auto c : cols) {
+        if (!out.empty()) out += ", ";
+        out += c;
+    }
+    return out;
+}
+
+// For each database column, the index of its field in the io record fields of `kind`.
+template <std::size_t N>
+std::array<std::size_t, N> field_positions(table_kind kind,
+                                           const std::array<std::string_view, N>& cols) {
+    const auto specs = detail::columns_of(kind);
+    std::array<std::size_t, N> out{};
+    for (std::size_t i = 0; i < N; ++i) {
+        const auto name = cols[i];
+        out[i] =
+            static_cast<std::size_t>(std::find_if(specs.begin(), specs.end(),
+                                                  [&](const auto& s) { return s.name == name; }) -
+                                     specs.begin());
+    }
+    return out;
+}
+
+std::string source_name(const connection& c, std::string_view table) {
+    return c.file() + ", table " + std::string(table);
+}
+
+// Runs a query and hands each row to `on_record` as an io record (field name -> text), named
+// in messages by the database file, the table and the row number.
+template <class F>
+void read_records(const connection& c, const std::string& sql, std::string_view table,
+                  std::string_view operation, F&& on_record,
+                  const std::function<void(statement&)>& bind = {}) {
+    statement s(c, sql, operation);
+    if (bind) bind(s);
+    const std::string source = source_name(c, table);
+    detail::flat_record r;
+    r.file = &source;
+    const int n = s.columns();
+    std::vector<std::string> names;
+    names.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) names.emplace_back(s.column_name(i));
+    for (int i = 0; i < n; ++i) r.fields.emplace_back(names[static_cast<std::size_t>(i)], "");
+    std::size_t row = 0;
+    while (s.step()) {
+        r.line = ++row;
+        for (int i = 0; i < n; ++i) r.fields[static_cast<std::size_t>(i)].second.assign(s.text(i));
+        on_record(r, s);
+    }
+}
+
+product_catalog read_products(const connection& c) {
+    product_catalog out;
+    read_records(
+        c, "SELECT " + column_list(product_columns) + " FROM product ORDER BY position", "product",
+        "load the program",
+        [&](const detail::flat_record& r, const statement&) { out.add(detail::build_product(r)); });
+    return out;
+}
+
+quota_policy read_quotas(const connection& c, activity_catalog& activities) {
+    quota_policy out;
+    read_records(c,
+                 "SELECT name AS activity, max_uses, window_days, cooldown_days FROM activity "
+                 "ORDER BY position",
+                 "activity", "load the program",
+                 [&](const detail::flat_record& r, const statement&) {
+                     const auto [id, limit] = detail::build_quota(r, activities);
+                     out.set(id, limit);
+                 });
+    return out;
+}
+
+// The rows written after `revision` (0: all of them, in id order).
+std::vector<reference_customer> read_references(const connection& c, const vocabulary& v,
+                                                std::int64_t revision) {
+    std::vector<reference_customer> out;
+    read_records(
+        c,
+        "SELECT " + column_list(reference_columns) +
+            (revision == 0 ? std::string(" FROM reference_customer ORDER BY id")
+                           // The revision index, not a scan in id order: a refresh reads
+                           // only what changed.
+                           : std::string(" FROM reference_customer INDEXED BY "
+                                         "reference_customer_revision WHERE revision > ?1")),
+        "reference_customer", "load the program",
+        [&](const detail::flat_record& r, const statement&) {
+            out.push_back(detail::build_reference(r, v));
+        },
+        [&](statement& s) {
+            if (revision != 0) s.bind(1, revision);
+        });
+    return out;
+}
+
+std::vector<prospect> read_prospects(const connection& c, const vocabulary& v,
+                                     std::int64_t revision) {
+    std::vector<prospect> out;
+    read_records(
+        c,
+        "SELECT " + column_list(prospect_columns) +
+            (revision == 0 ? std::string(" FROM prospect ORDER BY id")
+                           : std::string(" FROM prospect INDEXED BY prospect_revision "
+                                         "WHERE revision > ?1")),
+        "prospect", "load the program",
+        [&](const detail::flat_record& r, const statement&) {
+            out.push_back(detail::build_prospect(r, v));
+        },
+        [&](statement& s) {
+            if (revision != 0) s.bind(1, revision);
+        });
+    return out;
+}
+
+// Usage rows selected by `where` (its parameters bound by `bind`), in event order;
+// `on_event(event_id, event, statement)`.
+template <class F>
+void read_usage(const connection& c, const vocabulary& v, const std::string& where, F&& on_event,
+                const std::function<void(statement&)>& bind = {}) {
+    read_records(
+        c,
+        "SELECT reference_id, activity, opportunity_id, day AS date, event_id, "
+        "recorded_by, recorded_at FROM usage_ledger " +
+            where + " ORDER BY event_id",
+        "usage_ledger", "load the program",
+        [&](const detail::flat_record& r, const statement& s) {
+            on_event(s.integer(4), detail::build_usage(r, v), s);
+        },
+        bind);
+}
+
+// An INSERT of the given columns plus `revision`; or with `replace`, an UPDATE by id.
+template <std::size_t N>
+std::string upsert_sql(std::string_view table, const std::array<std::string_view, N>& cols,
+                       bool replace) {
+    std::string sql;
+    if (!replace) {
+        sql =
+            "INSERT INTO " + std::string(table) + " (" + column_list(cols) + ", revision) VALUES (";
+        for (std::size_t i = 0; i <= N; ++i) sql += (i ? ", ?" : "?") + std::to_string(i + 1);
+        return sql + ")";
+    }
+    sql = "UPDATE " + std::string(table) + " SET ";
+    for (std::size_t i = 1; i < N; ++i)
+        sql += std::string(cols[i]) + " = ?" + std::to_string(i + 1) + ", ";
+    return sql + "revision = ?" + std::to_string(N + 1) + " WHERE id = ?1";
+}
+
+template <std::size_t N, class Record, class Fields>
+void upsert(const connection& c, table_kind kind, std::string_view table, std::string_view what,
+            const std::array<std::string_view, N>& cols, std::span<const Record> records,
+            std::int64_t revision, bool replace, Fields&& fields_of) {
+    const auto positions = field_positions(kind, cols);
+    const std::string_view operation = replace ? "update records" : "add records";
+    statement s(c, upsert_sql(table, cols, replace), operation);
+    for (const auto& r : records) {
+        const auto fields = fields_of(r);
+        for (std::size_t i = 0; i < N; ++i) s.bind(static_cast<int>(i + 1), fields[positions[i]]);
+        s.bind(static_cast<int>(N + 1), revision);
+        try {
+            s.run();
+        } catch (const database_error& e) {
+            if (e.code() == SQLITE_CONSTRAINT_PRIMARYKEY)
+                throw validation_error(std::string(what) + " '" + r.id + "'", "id",
+                                       "an id not yet in the program", r.id);
+            throw;
+        }
+        if (replace && sqlite3_changes(c.get()) != 1)
+            throw not_found_error("no " + std::string(what) + " '" + r.id + "' in the program");
+    }
+}
+
+}  // namespace
+
+cursor read_cursor(const connection& c) {
+    statement s(c, "SELECT generation, revision FROM program_state", "read the program state");
+    if (!s.step()) throw database_error(c.file() + ": read the program state: no state row");
+    return {s.integer(0), s.integer(1), 0};
+}
+
+std::int64_t bump_revision(const connection& c, std::string_view operation) {
+    statement s(c, "UPDATE program_state SET revision = revision + 1 RETURNING revision",
+                operation);
+    if (!s.step()) throw database_error(c.file() + ": " + std::string(operation) + ": no state");
+    const auto r = s.integer(0);
+    s.run();
+    return r;
+}
+
+std::int64_t count_rows(const connection& c, std::string_view table) {
+    statement s(c, "SELECT count(*) FROM " + std::string(table), "count rows");
+    return s.step() ? s.integer(0) : 0;
+}
+
+loaded_program load_program(const connection& c) {
+    // The tables in assembly order (program_tables.hpp), then the one assembly step.
+    loaded_program out;
+    out.seen = read_cursor(c);
+    program_tables tables;
+    auto products = read_products(c);
+    activity_catalog activities;
+    tables.quotas = read_quotas(c, activities);
+    tables.vocab = standard_vocabulary(std::move(products), std::move(activities));
+    tables.references = read_references(c, *tables.vocab, 0);
+    tables.prospects = read_prospects(c, *tables.vocab, 0);
+    tables.usage.reserve(static_cast<std::size_t>(count_rows(c, "usage_ledger")));
+    read_usage(
+        c, *tables.vocab, "WHERE event_id > ?1",
+        [&](std::int64_t id, usage_event e, const statement&) {
+            tables.usage.push_back(std::move(e));
+            out.seen.last_event = id;
+        },
+        [](statement& s) { s.bind(1, std::int64_t{0}); });
+    out.program = std::move(tables).assemble();
+    return out;
+}
+
+void apply_changes(const connection& c, program& p, cursor& seen) {
+    std::vector<reference_customer> fresh_refs;
+    for (auto& r : read_references(c, *p.vocab, seen.revision)) {
+        if (p.references.contains(r.id))
+            p.references.update(std::move(r));
+        else
+            fresh_refs.push_back(std::move(r));
+    }
+    // (An empty add_all would still bump the store's version and make engines rebuild.)
+    if (!fresh_refs.empty()) p.references.add_all(std::move(fresh_refs));
+    std::vector<prospect> fresh_prospects;
+    for (auto& r : read_prospects(c, *p.vocab, seen.revision)) {
+        if (p.prospects.contains(r.id))
+            p.prospects.update(std::move(r));
+        else
+            fresh_prospects.push_back(std::move(r));
+    }
+    if (!fresh_prospects.empty()) p.prospects.add_all(std::move(fresh_prospects));
+    const auto after = seen.last_event;
+    read_usage(
+        c, *p.vocab, "WHERE event_id > ?1",
+        [&](std::int64_t id, usage_event e, const statement&) {
+            p.record_usage(std::move(e));
+            seen.last_event = id;
+        },
+        [after](statement& s) { s.bind(1, after); });
+}
+
+void write_program(const connection& c, const program& p, std::int64_t revision,
+                   std::string_view who, std::string_view at) {
+    const auto& v = *p.vocab;
+    c.exec("DELETE FROM product; DELETE FROM activity", "import a program");
+    {
+        statement s(c, "INSERT INTO product (position, id, name, family) VALUES (?1, ?2, ?3, ?4)",
+                    "import a program");
+        std::int64_t position = 0;
+        for (const auto& product : v.products.products()) {
+            const auto f = detail::product_fields(product);
+            s.bind(1, position++).bind(2, f[0]).bind(3, f[1]).bind(4, f[2]).run();
+        }
+    }
+    {
+        statement s(c,
+                    "INSERT INTO activity (position, name, max_uses, window_days, cooldown_days) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "import a program");
+        for (std::uint16_t i = 0; i < v.activities.size(); ++i) {
+            const auto f =
+                detail::quota_fields(v.activities.names()[i], p.quotas.limit(activity_id{i}));
+            s.bind(1, std::int64_t{i}).bind(2, f[0]).bind(3, f[1]).bind(4, f[2]).bind(5, f[3]);
+            s.run();
+        }
+    }
+    upsert_references(c, v, p.references.all(), revision, false);
+    upsert_prospects(c, v, p.prospects.all(), revision, false);
+    // The ledger's index is built once after the rows (a sort) rather than row by row; DDL is
+    // part of the transaction, so a failed import leaves the index as it was.
+    c.exec("DROP INDEX usage_ledger_reference", "import a program");
+    const auto events = p.usage.events();
+    insert_usage(c, v, events, who, at, true);
+    c.exec("CREATE INDEX usage_ledger_reference ON usage_ledger (reference_id, event_id)",
+           "import a program");
+    c.exec("UPDATE program_state SET generation = generation + 1", "import a program");
+}
+
+void upsert_references(const connection& c, const vocabulary& v,
+                       std::span<const reference_customer> rs, std::int64_t revision,
+                       bool replace) {
+    upsert(c, table_kind::references, "reference_customer", "reference", reference_columns, rs,
+           revision, replace,
+           [&](const reference_customer& r) { return detail::reference_fields(r, v); });
+}
+
+void upsert_prospects(const connection& c, const vocabulary& v, std::span<const prospect> ps,
+                      std::int64_t revision, bool replace) {
+    upsert(c, table_kind::prospects, "prospect", "prospect", prospect_columns, ps, revision,
+           replace, [&](const prospect& p) { return detail::prospect_fields(p, v); });
+}
+
+void set_status(const connection& c, std::string_view id, reference_status s,
+                std::int64_t revision) {
+    statement st(c, "UPDATE reference_customer SET status = ?1, revision = ?2 WHERE id = ?3",
+                 "change a reference's status");
+    st.bind(1, to_string(s)).bind(2, revision).bind(3, id).run();
+    if (sqlite3_changes(c.get()) != 1)
+        throw not_found_error("no reference '" + std::string(id) + "' in the program");
+}
+
+std::int64_t insert_usage(const connection& c, const vocabulary& v,
+                          std::span<const usage_event> events, std::string_view who,
+                          std::string_view at, bool of_a_program) {
+    statement exists(c, "SELECT 1 FROM reference_customer WHERE id = ?1", "record usage");
+    statement insert(c,
+                     "INSERT INTO usage_ledger (reference_id, activity, opportunity_id, day, "
+                     "recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                     "record usage");
+    const std::string recorder = who.empty() ? std::string("unknown") : std::string(who);
+    std::int64_t first = 0;
+    for (const auto& e : events) {
+        // The program's record_usage checks, against the database (the truth for every
+        // connection), so that memory can always take what was committed.
+        // (A whole program's events were checked when it was assembled.)
+        if (!of_a_program) {
+            const std::string subject = "usage of '" + e.reference_id + "'";
+            exists.bind(1, e.reference_id);
+            const bool known = exists.step();
+            exists.reset();
+            if (!known)
+                throw validation_error(subject, "reference_id", "a reference id of the program",
+                                       e.reference_id);
+            if (e.activity.value >= v.activities.size())
+                throw validation_error(subject, "activity", "a registered activity type",
+                                       std::to_string(e.activity.value));
+        }
+        insert.bind(1, e.reference_id)
+            .bind(2, v.activities.name(e.activity))
+            .bind(3, e.opportunity_id)
+            .bind(4, format_date(e.day))
+            .bind(5, recorder)
+            .bind(6, at.empty() ? std::string_view("-") : at);
+        insert.run();
+        if (!first) first = sqlite3_last_insert_rowid(c.get());
+    }
+    return first;
+}
+
+std::vector<ledger_entry> read_history(const connection& c, const vocabulary& v,
+                                       std::string_view reference_id) {
+    std::vector<ledger_entry> out;
+    const bool all = reference_id.empty();
+    read_usage(
+        c, v, all ? "" : "WHERE reference_id = ?1",
+        [&](std::int64_t id, usage_event e, const statement& s) {
+            out.push_back({id, std::move(e), std::string(s.text(5)), std::string(s.text(6))});
+        },
+        [&](statement& s) {
+            if (!all) s.bind(1, reference_id);
+        });
+    return out;
+}
+
+std::vector<std::string> check(const connection& c) {
+    std::vector<std::string> problems;
+    {
+        statement s(c, "PRAGMA integrity_check", "check integrity");
+        while (s.step())
+            if (s.text(0) != "ok") problems.emplace_back("integrity: " + std::string(s.text(0)));
+    }
+    {
+        statement s(c, "PRAGMA foreign_key_check", "check foreign keys");
+        while (s.step())
+            problems.push_back("foreign key: table " + std::string(s.text(0)) + " row " +
+                               std::to_string(s.integer(1)) + " refers to a missing row of " +
+                               std::string(s.text(2)));
+    }
+    if (problems.empty()) {
+        try {
+            transaction t(c, transaction::read, "check the program");
+            (void)load_program(c);
+            t.commit();
+        } catch (const error& e) {
+            problems.emplace_back(std::string("the program does not load: ") + e.what());
+        }
+    }
+    return problems;
+}
+
+}  // namespace refmatch::db
