@@ -11,7 +11,7 @@
 int main(int argc, char** argv) {
     CLI::App app{
         "refmatch: customer reference programs: check program files, summarise them, "
-        "generate sample programs."};
+        "generate sample programs, import from and export to CRMs."};
     app.set_version_flag("--version", std::string("refmatch ") + refmatch::version_string);
     app.require_subcommand(1);
 
@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
     refmatch::cli::add_match(app, commands);
     refmatch::cli::add_match_batch(app, commands);
     refmatch::cli::add_gaps(app, commands);
+    refmatch::cli::add_import(app, commands);
+    refmatch::cli::add_naics(app, commands);
+    refmatch::cli::add_export(app, commands);
 
     try {
         app.parse(argc, argv);
