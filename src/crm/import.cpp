@@ -600,9 +600,24 @@ private:
                                   "mapping's status values)",
                                   "bad status");
                  }
-                 for (const auto& item : t.list(cells, "consents"))
-                     if (const auto id = activity(t, row, "consents", item))
-                         r.consents.push_back({*id, std::nullopt});
+                 // Usually the same few texts on every row (often the mapping's default).
+                 const auto consents_text = t.get(cells, "consents");
+                 auto known = consents_.find(consents_text);
+                 if (known == consents_.end()) {
+                     std::vector<activity_consent> list;
+                     bool ok = true;
+                     for (const auto& item : t.list(cells, "consents")) {
+                         if (const auto id = activity(t, row, "consents", item))
+                             list.push_back({*id, std::nullopt});
+                         else
+                             ok = false;
+                     }
+                     if (ok)
+                         known = consents_.emplace(consents_text, std::move(list)).first;
+                     else
+                         r.consents = std::move(list);
+                 }
+                 if (known != consents_.end()) r.consents = known->second;
                  if (const auto v = number(t, row, cells, "nps", 0, 10, "an NPS answer 0-10")) {
                      if (*v != static_cast<int>(*v))
                          row.fail(t.column("nps"), t.get(cells, "nps"), "an NPS answer 0-10",
@@ -828,6 +843,7 @@ private:
     std::vector<opportunity_record> opportunities_;
     std::unordered_map<std::string, std::size_t> opportunity_index_;
     std::unordered_set<std::string> skipped_opportunities_;
+    std::unordered_map<std::string, std::vector<activity_consent>> consents_;
 };
 
 }  // namespace
