@@ -12,4 +12,5 @@ PYBIND11_MODULE(_refmatch, m) {
     refmatch::python::bind_store(m);
     refmatch::python::bind_io(m);
     refmatch::python::bind_engine(m);
+    refmatch::python::bind_crm(m);
 }

@@ -300,6 +300,9 @@ mapping load_mapping(std::string_view name_or_path) {
     if (std::find(presets.begin(), presets.end(), name_or_path) != presets.end())
         return preset_mapping(name_or_path);
     const std::filesystem::path path{std::string(name_or_path)};
+    if (path.extension().empty() && !std::filesystem::exists(path))
+        throw not_found_error("no mapping preset or file '" + path.string() +
+                              "': expected hubspot, salesforce or a mapping file (.json)");
     return parse_mapping(read_file(path), path.filename().string());
 }
 
