@@ -161,6 +161,12 @@ struct resolution {
     std::vector<std::string> suggestions;
 };
 
+resolution found(std::string code) {
+    resolution r;
+    r.code = std::move(code);
+    return r;
+}
+
 std::vector<std::string> suggest(const taxonomy& t, std::string_view text, std::size_t n = 3) {
     std::vector<std::string> out;
     for (const auto& m : t.search(text, n)) out.push_back(m.code + " " + m.title);
@@ -199,12 +205,12 @@ private:
     resolution compute(const std::string& text) const {
         if (text.empty()) return {};
         const auto key = fold_key(text);
-        if (const auto it = crosswalk_.find(key); it != crosswalk_.end()) return {true, it->second};
+        if (const auto it = crosswalk_.find(key); it != crosswalk_.end()) return found(it->second);
         // A code, possibly followed by its title ("5415 - Computer Systems Design").
         const auto first = text.substr(0, text.find_first_of(" \t"));
-        if (naics_->find(first)) return {true, naics_->code(*naics_->find(first))};
-        if (const auto it = changes_.find(first); it != changes_.end()) return {true, it->second};
-        if (const auto it = titles_.find(key); it != titles_.end()) return {true, it->second};
+        if (naics_->find(first)) return found(naics_->code(*naics_->find(first)));
+        if (const auto it = changes_.find(first); it != changes_.end()) return found(it->second);
+        if (const auto it = titles_.find(key); it != titles_.end()) return found(it->second);
         resolution r;
         r.ok = false;
         r.expected =
@@ -244,10 +250,10 @@ private:
         if (text.empty()) return {};
         const auto key = fold_key(text);
         if (const auto it = territories_.find(key); it != territories_.end())
-            return {true, it->second};
-        if (const auto it = aliases_.find(key); it != aliases_.end()) return {true, it->second};
-        if (const auto n = geography_->find(text)) return {true, geography_->code(*n)};
-        if (const auto it = titles_.find(key); it != titles_.end()) return {true, it->second};
+            return found(it->second);
+        if (const auto it = aliases_.find(key); it != aliases_.end()) return found(it->second);
+        if (const auto n = geography_->find(text)) return found(geography_->code(*n));
+        if (const auto it = titles_.find(key); it != titles_.end()) return found(it->second);
         resolution r;
         r.ok = false;
         if (is_sales_territory(text)) {
@@ -284,10 +290,10 @@ public:
 
     resolution resolve(const std::string& text) {
         const auto key = fold_key(text);
-        if (const auto it = by_key_.find(key); it != by_key_.end()) return {true, it->second};
+        if (const auto it = by_key_.find(key); it != by_key_.end()) return found(it->second);
         if (!fixed_) {
             add(product{text, text, ""});
-            return {true, text};
+            return found(text);
         }
         resolution r;
         r.ok = false;
