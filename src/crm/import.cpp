@@ -6,6 +6,7 @@
 #include <refmatch/crm/crosswalk.hpp>
 #include <refmatch/crm/import.hpp>
 #include <refmatch/detail/text.hpp>
+#include <refmatch/program_tables.hpp>
 #include <refmatch/shipped_data.hpp>
 
 #include <algorithm>
@@ -814,17 +815,17 @@ private:
         return {std::move(p), std::move(report_)};
     }
 
-    // The one place the import becomes a program: the tables go through the program's
-    // assembly as every loader's do (vocabulary, then the stores' all-or-nothing add_all).
+    // The import becomes a program through the one assembly of every loader: tables first,
+    // then program_tables::assemble (vocabulary, then the stores' all-or-nothing add_all).
     std::unique_ptr<program> assemble(product_catalog products,
                                       std::vector<reference_customer> references,
                                       std::vector<prospect> prospects) {
+        program_tables tables;
+        tables.vocab = standard_vocabulary(std::move(products));
+        tables.references = std::move(references);
+        tables.prospects = std::move(prospects);
         try {
-            const auto vocab = standard_vocabulary(std::move(products));
-            auto out = std::make_unique<program>(vocab);
-            out->references.add_all(std::move(references));
-            out->prospects.add_all(std::move(prospects));
-            return out;
+            return std::move(tables).assemble();
         } catch (const validation_error& e) {
             report_.problems.push_back(
                 {"", 0, e.field(), e.found(), e.expected(), {}, "invalid record"});
