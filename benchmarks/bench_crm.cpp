@@ -18,13 +18,13 @@ namespace {
 using namespace refmatch;
 
 // Messy but valid values, as exports have them.
-constexpr std::array<const char*, 8> industries = {"Banking", "insurance ", "Technology", "",
-                                                   "Manufacturing", "Retail", "Healthcare",
-                                                   "Telecommunications"};
-constexpr std::array<const char*, 8> countries = {"Deutschland", "UK", "United States", "France",
-                                                  "España", "Österreich", "JP", "Schweiz"};
-constexpr std::array<const char*, 8> naics = {"5221", "524", "5415", "", "31-33", "44-45", "62",
-                                              "517"};
+constexpr std::array<const char*, 8> industries = {"Banking",    "insurance ",        "Technology",
+                                                   "",           "Manufacturing",     "Retail",
+                                                   "Healthcare", "Telecommunications"};
+constexpr std::array<const char*, 8> countries = {
+    "Deutschland", "UK", "United States", "France", "España", "Österreich", "JP", "Schweiz"};
+constexpr std::array<const char*, 8> naics = {"5221",  "524",   "5415", "",
+                                              "31-33", "44-45", "62",   "517"};
 constexpr std::array<const char*, 8> codes = {"DE", "GB", "US", "FR", "ES", "AT", "JP", "CH"};
 constexpr std::array<const char*, 4> products = {"CRM", "Analytics", "CRM;Analytics",
                                                  "Commerce Cloud"};
@@ -41,8 +41,9 @@ const accounts_data& accounts(std::size_t n) {
     static accounts_data data;
     if (made == n) return data;
     std::mt19937_64 rng(42);
-    data.crm_csv = "\"Id\",\"Name\",\"Type\",\"Industry\",\"BillingCountry\",\"NumberOfEmployees\","
-                   "\"Products__c\"\n";
+    data.crm_csv =
+        "\"Id\",\"Name\",\"Type\",\"Industry\",\"BillingCountry\",\"NumberOfEmployees\","
+        "\"Products__c\"\n";
     data.native_csv = "id,name,industry,products,country,employees,status,consents\n";
     for (std::size_t i = 0; i < n; ++i) {
         const auto a = rng() % 8, c = rng() % 8, p = rng() % 4;
@@ -51,9 +52,9 @@ const accounts_data& accounts(std::size_t n) {
         const std::string name = "Company " + std::to_string(i);
         std::string headcount = std::to_string(employees);
         if (employees >= 1000) headcount.insert(headcount.size() - 3, ",");
-        data.crm_csv += "\"" + id + "\",\"" + name + "\",\"Customer - Direct\",\"" +
-                        industries[a] + "\",\"" + countries[c] + "\",\"" + headcount + "\",\"" +
-                        products[p] + "\"\n";
+        data.crm_csv += "\"" + id + "\",\"" + name + "\",\"Customer - Direct\",\"" + industries[a] +
+                        "\",\"" + countries[c] + "\",\"" + headcount + "\",\"" + products[p] +
+                        "\"\n";
         data.native_csv += id + "," + name + "," + naics[a] + "," + product_ids[p] + "," +
                            codes[c] + "," + std::to_string(employees) +
                            ",active,name_drop;logo_use;quote;success_story;case_study;sales_call\n";
