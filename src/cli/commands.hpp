@@ -24,5 +24,8 @@ void add_gaps(CLI::App& app, std::vector<command>& commands);
 void add_db(CLI::App& app, std::vector<command>& commands);
 void add_use(CLI::App& app, std::vector<command>& commands);
 void add_history(CLI::App& app, std::vector<command>& commands);
+void add_import(CLI::App& app, std::vector<command>& commands);
+void add_naics(CLI::App& app, std::vector<command>& commands);
+void add_export(CLI::App& app, std::vector<command>& commands);
 
 }  // namespace refmatch::cli

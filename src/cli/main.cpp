@@ -11,7 +11,7 @@
 int main(int argc, char** argv) {
     CLI::App app{
         "refmatch: customer reference programs: check program files, summarise them, "
-        "generate sample programs."};
+        "generate sample programs, import from and export to CRMs."};
     app.set_version_flag("--version", std::string("refmatch ") + refmatch::version_string);
     app.require_subcommand(1);
 
@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
     refmatch::cli::add_db(app, commands);
     refmatch::cli::add_use(app, commands);
     refmatch::cli::add_history(app, commands);
+    refmatch::cli::add_import(app, commands);
+    refmatch::cli::add_naics(app, commands);
+    refmatch::cli::add_export(app, commands);
 
     try {
         app.parse(argc, argv);

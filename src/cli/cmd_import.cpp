@@ -1,0 +1,109 @@
+// refmatch import --mapping salesforce|hubspot|FILE.json --accounts A.csv [--opportunities O.csv]
+// [--opportunity-products L.csv] [--products P.csv] --out DIR [--skip-bad-rows]:
+// a program directory from CRM exports, all or nothing, with a summary of what was read.
+
+#include "commands.hpp"
+
+#include <refmatch/crm/import.hpp>
+#include <refmatch/io.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+
+namespace refmatch::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct import_command_options {
+    std::string mapping = "salesforce";
+    std::string accounts, opportunities, opportunity_products, products;
+    std::string out;
+    std::string format = "csv";
+    bool skip_bad_rows = false;
+};
+
+// Writes the program and its reject files into a fresh directory beside `out`, then swaps it in,
+// so that `out` holds either the previous program or the whole new one.
+void write_program_dir(const program& p, const crm::import_report& report, const fs::path& out,
+                       file_format format) {
+    auto staging = out;
+    staging += ".importing";
+    fs::remove_all(staging);
+    save_program(p, staging, format);
+    write_file_atomically(staging / "import_summary.txt", report.summary());
+    for (const auto& f : report.files) {
+        const bool any = std::any_of(report.rejected.begin(), report.rejected.end(),
+                                     [&](const crm::rejected_row& r) { return r.file == f.file; });
+        if (!any) continue;
+        fs::create_directories(staging / "rejects");
+        write_file_atomically(staging / "rejects" / fs::path(f.file).filename(),
+                              report.rejects_csv(f.file));
+    }
+    auto previous = out;
+    previous += ".previous";
+    fs::remove_all(previous);
+    if (fs::exists(out)) fs::rename(out, previous);
+    fs::rename(staging, out);
+    fs::remove_all(previous);
+}
+
+int run_import(const import_command_options& opts) {
+    const auto mapping = crm::load_mapping(opts.mapping);
+    crm::crm_exports exports;
+    const auto read = [](const std::string& path) -> std::optional<crm::crm_export> {
+        if (path.empty()) return std::nullopt;
+        return crm::crm_export::from_file(path);
+    };
+    exports.accounts = read(opts.accounts);
+    exports.opportunities = read(opts.opportunities);
+    exports.opportunity_products = read(opts.opportunity_products);
+    exports.products = read(opts.products);
+    crm::import_options options;
+    options.skip_bad_rows = opts.skip_bad_rows;
+    try {
+        const auto result = crm::import_crm(exports, mapping, options);
+        write_program_dir(*result.imported, result.report, opts.out,
+                          opts.format == "json" ? file_format::json : file_format::csv);
+        std::cout << result.report.summary();
+        for (const auto& p : result.report.problems)
+            std::cerr << "rejected: " << p.message() << '\n';
+        std::cout << "wrote " << opts.out << '\n';
+        return 0;
+    } catch (const crm::import_error& e) {
+        for (const auto& p : e.report().problems) std::cerr << p.message() << '\n';
+        std::cerr << e.report().problems.size()
+                  << (e.report().problems.size() == 1 ? " problem" : " problems")
+                  << ", nothing imported (--skip-bad-rows imports the other rows)\n";
+        return 1;
+    }
+}
+
+}  // namespace
+
+void add_import(CLI::App& app, std::vector<command>& commands) {
+    auto opts = std::make_shared<import_command_options>();
+    auto* sub = app.add_subcommand(
+        "import", "A program directory from CRM exports (Salesforce, HubSpot or a mapping file).");
+    sub->add_option("--mapping,-m", opts->mapping,
+                    "Preset (salesforce, hubspot) or mapping file (docs/crm.md)")
+        ->capture_default_str();
+    sub->add_option("--accounts", opts->accounts, "Accounts / companies export (CSV)");
+    sub->add_option("--opportunities", opts->opportunities, "Opportunities / deals export (CSV)");
+    sub->add_option("--opportunity-products", opts->opportunity_products,
+                    "Opportunity products / line items export (CSV)");
+    sub->add_option("--products", opts->products,
+                    "Product catalogue export (CSV); default: the products the exports name");
+    sub->add_option("--out,-o", opts->out, "Program directory to write")->required();
+    sub->add_option("--format", opts->format, "csv or json")
+        ->check(CLI::IsMember({"csv", "json"}))
+        ->capture_default_str();
+    sub->add_flag("--skip-bad-rows", opts->skip_bad_rows,
+                  "Import the rows that map; write the others to DIR/rejects/ with the reason");
+    commands.push_back({sub, [opts] { return run_import(*opts); }});
+}
+
+}  // namespace refmatch::cli

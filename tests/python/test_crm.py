@@ -1,0 +1,93 @@
+"""CRM import from DataFrames and files, its report and errors, and taxonomy title search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import refmatch
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "crm"
+
+
+def test_salesforce_files_import_with_the_preset() -> None:
+    program, report = refmatch.import_crm(
+        accounts=DATA / "salesforce" / "Accounts.csv",
+        opportunities=DATA / "salesforce" / "Opportunities.csv",
+        opportunity_products=DATA / "salesforce" / "OpportunityLineItems.csv",
+        products=DATA / "salesforce" / "Products.csv",
+        mapping="salesforce")
+    assert (report.references, report.prospects, report.products) == (5, 3, 3)
+    assert report.rows_read == 3 + 7 + 4 + 5
+    assert report.rows_rejected == 0
+    nordbank = program.references.at("0015g00000KX1aAAAT")
+    assert (nordbank.industry, nordbank.country) == ("5221", "DE")
+    assert "program: 5 references, 3 prospects, 3 products" in report.summary()
+    assert repr(report).startswith("ImportReport(rows_read=19")
+
+
+def test_a_hubspot_frame_imports_like_its_file() -> None:
+    companies = pd.read_csv(DATA / "hubspot" / "companies.csv", dtype=str, keep_default_na=False)
+    deals = pd.read_csv(DATA / "hubspot" / "deals.csv")  # numbers and NaN as pandas reads them
+    from_frames, _ = refmatch.import_crm({"accounts": companies, "opportunities": deals},
+                                         mapping="hubspot")
+    from_files, _ = refmatch.import_crm(accounts=DATA / "hubspot" / "companies.csv",
+                                        opportunities=DATA / "hubspot" / "deals.csv",
+                                        mapping="hubspot")
+    assert from_frames.references.all() == from_files.references.all()
+    assert from_frames.prospects.all() == from_files.prospects.all()
+    assert from_frames.prospects.at("5551000001").deal_value == 85000.0
+
+
+def test_messy_frame_values() -> None:
+    frame = pd.DataFrame({
+        "Id": ["A-1", "A-2", "A-3"],
+        "Industry": ["Finance ", None, "banking"],
+        "BillingCountry": ["Deutschland", "UK", "대한민국"],
+        "NumberOfEmployees": [1200.0, np.nan, 60.0],  # floats because of the missing value
+    })
+    program, _ = refmatch.import_crm(accounts=frame, mapping="salesforce")
+    refs = {r.id: r for r in program.references.all()}
+    assert (refs["A-1"].industry, refs["A-1"].country, refs["A-1"].size) == ("52", "DE", 3)
+    assert (refs["A-2"].industry, refs["A-2"].country, refs["A-2"].size) == ("", "GB", None)
+    assert (refs["A-3"].industry, refs["A-3"].country) == ("5221", "KR")
+
+
+def test_bad_rows_raise_with_the_report_and_import_nothing() -> None:
+    frame = pd.DataFrame({"Id": ["A-1", "A-2"], "Industry": ["Banking", "Fintech"],
+                          "BillingCountry": ["DE", "EMEA"]})
+    with pytest.raises(refmatch.CrmImportError) as caught:
+        refmatch.import_crm(accounts=frame, mapping="salesforce")
+    assert isinstance(caught.value, refmatch.Error)
+    problems = caught.value.report.problems
+    assert [(p["line"], p["column"], p["reason"]) for p in problems] == [
+        (3, "Industry", "unknown industry"), (3, "BillingCountry", "undeclared territory")]
+    assert problems[0]["message"].startswith(
+        "accounts:3: field 'Industry': expected a salesforce industry")
+
+    program, report = refmatch.import_crm(accounts=frame, mapping="salesforce",
+                                          skip_bad_rows=True)
+    assert [r.id for r in program.references.all()] == ["A-1"]
+    assert report.rejected_by_reason == {"unknown industry": 1}
+    assert report.rejected[0]["line"] == 3
+    assert report.rejects_csv("accounts").splitlines()[0] == "Id,Industry,BillingCountry,reject_reason"
+
+
+def test_arguments_are_checked() -> None:
+    with pytest.raises(ValueError, match="unknown export 'leads'"):
+        refmatch.import_crm({"leads": DATA / "hubspot" / "companies.csv"})
+    with pytest.raises(TypeError, match="expected a pandas DataFrame or a path"):
+        refmatch.import_crm(accounts=42)
+    with pytest.raises(refmatch.NotFoundError):
+        refmatch.import_crm(accounts=DATA / "hubspot" / "companies.csv", mapping="dynamics")
+    assert refmatch.crm_presets() == ["hubspot", "salesforce"]
+
+
+def test_taxonomy_search() -> None:
+    hits = refmatch.naics2022().search("Financial Services", 5)
+    assert hits[0][:2] == ("52", "Finance and Insurance")
+    assert "5239" in [code for code, _, _ in hits]
+    assert refmatch.m49_geography().search("untied kingdom", 1)[0][0] == "GB"
