@@ -21,5 +21,6 @@ void add_generate(CLI::App& app, std::vector<command>& commands);
 void add_match(CLI::App& app, std::vector<command>& commands);
 void add_match_batch(CLI::App& app, std::vector<command>& commands);
 void add_gaps(CLI::App& app, std::vector<command>& commands);
+void add_assign(CLI::App& app, std::vector<command>& commands);
 
 }  // namespace refmatch::cli

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
     refmatch::cli::add_match(app, commands);
     refmatch::cli::add_match_batch(app, commands);
     refmatch::cli::add_gaps(app, commands);
+    refmatch::cli::add_assign(app, commands);
 
     try {
         app.parse(argc, argv);
