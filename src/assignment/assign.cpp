@@ -70,6 +70,7 @@ struct lane {
     // one beyond them).
     std::size_t first_node = 0;
     std::uint32_t levels = 0;
+    std::uint32_t offered = 0;  // uses the levels can take together
     std::vector<cost_type> price;
     cost_type theta = 0;
 };
@@ -243,6 +244,10 @@ private:
         pending_headroom_.clear();
     }
 
+    // New uses a lane can take: its own headroom and its reference's cap.
+    [[nodiscard]] std::uint32_t room(const lane& l) const {
+        return std::min(l.quota.headroom, references_[l.reference].headroom);
+    }
     [[nodiscard]] bool usable(std::uint32_t l) const {
         return lanes_[l].quota.headroom > 0 && references_[lanes_[l].reference].headroom > 0;
     }
@@ -306,13 +311,16 @@ private:
         levels_first_node_ = net.nodes();
         for (auto& l : lanes_) {
             l.levels = 0;
+            l.offered = 0;
             if (l.degree == 0) continue;
-            const std::uint32_t room = std::min(l.quota.headroom, l.degree);
+            // A lane never takes more uses than it has demands, nor than its reference's cap.
+            const std::uint32_t uses = std::min(room(l), l.degree);
+            l.offered = uses;
             const std::size_t next =
                 references_[l.reference].cap_node ? references_[l.reference].cap_node : 1;
             l.first_node = net.nodes();
-            l.levels = distinct_levels(l) ? room : 1;
-            const int level_capacity = distinct_levels(l) ? 1 : static_cast<int>(room);
+            l.levels = distinct_levels(l) ? uses : 1;
+            const int level_capacity = distinct_levels(l) ? 1 : static_cast<int>(uses);
             for (std::uint32_t j = 0; j < l.levels; ++j)
                 net.add_arc(net.add_node(), next, level_capacity, 0);
         }
@@ -323,7 +331,9 @@ private:
             for (std::size_t p = 0; p < d.pairs.size(); ++p) {
                 const auto& l = lanes_[d.pairs[p].lane];
                 std::size_t from = d.node;
-                if (d.count > 1) {
+                // A demand must not take two uses of one lane: through a node of its own when
+                // the lane has several levels (one level's arc has capacity 1 already).
+                if (d.count > 1 && l.levels > 1) {
                     from = net.add_node();
                     net.add_arc(d.node, from, 1, 0);
                 }
@@ -364,7 +374,7 @@ private:
         for (auto& l : lanes_) {
             const cost_type beyond = references_[l.reference].price;
             l.price.resize(l.levels);
-            l.theta = l.quota.headroom > l.levels ? beyond : std::numeric_limits<cost_type>::max();
+            l.theta = room(l) > l.offered ? beyond : std::numeric_limits<cost_type>::max();
             for (std::uint32_t j = 0; j < l.levels; ++j) {
                 l.price[j] = -net.potential(l.first_node + j);
                 l.theta = std::min(l.theta, l.price[j]);
@@ -382,8 +392,9 @@ private:
         if (!usable(l)) return false;
         for (std::uint32_t j = 0; j < ln.levels; ++j)
             if (value_of(d, base * factor(ln, j + 1)) > y + ln.price[j]) return true;
-        if (ln.quota.headroom > ln.levels &&
-            value_of(d, base * factor(ln, ln.levels + 1)) > y + references_[ln.reference].price)
+        // A use beyond those the network offers, priced by the reference's cap alone.
+        if (room(ln) > ln.offered &&
+            value_of(d, base * factor(ln, ln.offered + 1)) > y + references_[ln.reference].price)
             return true;
         return false;
     }
