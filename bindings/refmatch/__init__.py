@@ -62,6 +62,7 @@ from refmatch._refmatch import (  # noqa: F401
     standard_vocabulary,
 )
 from refmatch._engine import analyse_gaps, engine_for, match, match_batch, results_frame  # noqa: F401
+from refmatch._assignment import Assignment, assign  # noqa: F401
 from refmatch._frames import (  # noqa: F401
     prospects_from_frame,
     references_from_frame,
@@ -74,6 +75,7 @@ __all__ = [
     "ActivityCatalog",
     "ActivityConsent",
     "ActivityId",
+    "Assignment",
     "Engine",
     "Error",
     "GapCell",
@@ -107,6 +109,7 @@ __all__ = [
     "Vocabulary",
     "__version__",
     "analyse_gaps",
+    "assign",
     "check_program",
     "engine_for",
     "format_prospects",

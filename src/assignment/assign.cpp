@@ -139,6 +139,7 @@ public:
         for (auto& d : demands_) d.unit = largest > 0.0 ? d.weight / largest * cost_scale : 0.0;
         depth_ = options.candidates;
         for (const auto& d : demands_) depth_ = std::max<std::size_t>(depth_, d.count);
+        add_limit_ = depth_;
     }
 
     // The engine's top-m for every demand, in one batch.
@@ -444,10 +445,13 @@ private:
                 checked.insert(lanes_[l].reference);
                 if (violates(d, y, l, r.base_score) && add_pair(d, r)) ++added;
             }
+            // The best few violators are enough for this round: the next solve re-prices
+            // the rest (pricing ends only when a whole round finds none).
+            if (added >= add_limit_) break;
             if (found.size() < k) break;
             gap = value_of(d, found.back().final_score) - y;
             if (gap <= 0) break;
-            k *= 2;
+            k *= 4;  // each query scans every reference: few, deep ones beat many shallow
         }
         return added;
     }
@@ -580,6 +584,7 @@ private:
         holds_;
     std::vector<demand_entry> demands_;
     std::size_t depth_ = 0;
+    std::size_t add_limit_ = 0;  // violators one demand adds per pricing round
     std::vector<reference_entry> references_;
     std::unordered_map<std::string, std::uint32_t, string_hash, std::equal_to<>> reference_ids_;
     std::vector<lane> lanes_;
