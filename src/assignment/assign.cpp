@@ -215,7 +215,17 @@ private:
         lane fresh;
         fresh.reference = ref;
         fresh.activity = act;
-        fresh.quota = detail::headroom(r.quota, days, now_);
+        if (days.empty() || !r.quota) {
+            // The engine's result carries the evaluator's state (without holds).
+            fresh.quota = detail::headroom(r.quota);
+        } else {
+            // Live holds on this lane: ask the evaluator again, with them.
+            const auto& prog = engine_.source();
+            const auto record = prog.references.at(r.reference_id);
+            const auto reader = prog.usage.read();
+            fresh.quota = detail::headroom(
+                evaluate_quota(record, r.quota->activity, prog.quotas, reader, now_, days));
+        }
         const auto index = static_cast<std::uint32_t>(lanes_.size());
         lanes_.push_back(std::move(fresh));
         references_[ref].lanes.push_back(index);

@@ -1,15 +1,13 @@
 #pragma once
-// How many new uses a (reference, activity) can take in one assignment batch. This is the one
-// place the assignment reads a quota rule; it starts from the quota state the engine applied
-// (uses in the window, limit, cooldown, last use), so eligibility itself stays the engine's.
+// How many new uses a (reference, activity) can take in one assignment batch, read off the quota
+// state the shared evaluator (refmatch/quota_state.hpp) gives: eligibility, uses and holds are
+// its verdict; this only turns the verdict into a count.
 
-#include <refmatch/date.hpp>
-#include <refmatch/match.hpp>
+#include <refmatch/quota_state.hpp>
 
 #include <cstdint>
 #include <limits>
 #include <optional>
-#include <span>
 
 namespace refmatch::detail {
 
@@ -21,23 +19,20 @@ struct lane_quota {
     std::uint32_t headroom = unbounded_headroom;
 };
 
-// scoring.md: used = uses in the window + live holds; at most max_uses; under a cooldown one new
-// use at most, and none while a live hold lies within cooldown_days of now (before or after).
-// Without an activity (q empty) nothing limits the count.
-inline lane_quota headroom(const std::optional<quota_state>& q, std::span<const date> holds,
-                           date now) {
+// An eligible reference can take `max_uses − used` more uses (no bound without a limit), and one
+// at most under a cooldown, since the first new use starts it. Without an activity (q empty)
+// nothing limits the count.
+inline lane_quota headroom(const std::optional<quota_state>& q) {
     lane_quota out;
     if (!q) return out;
-    out.used = q->used + static_cast<std::uint32_t>(holds.size());
+    out.used = q->used;
     out.max_uses = q->max_uses;
-    if (q->max_uses) out.headroom = *q->max_uses > out.used ? *q->max_uses - out.used : 0;
-    if (q->cooldown_days > 0) {
-        out.headroom = std::min<std::uint32_t>(out.headroom, 1);
-        for (const date d : holds) {
-            const long gap = (now - d).count();
-            if ((gap < 0 ? -gap : gap) < static_cast<long>(q->cooldown_days)) out.headroom = 0;
-        }
+    if (!q->eligible()) {
+        out.headroom = 0;
+        return out;
     }
+    if (q->max_uses) out.headroom = *q->max_uses - q->used;
+    if (q->cooldown_days > 0) out.headroom = std::min<std::uint32_t>(out.headroom, 1);
     return out;
 }
 
