@@ -6,6 +6,7 @@
 // an exception cancels the batch, and it is raised once the engine has stopped its threads.
 
 #include "bind_common.hpp"
+#include "bind_engine.hpp"
 
 #include <refmatch/engine.hpp>
 #include <refmatch/gaps.hpp>
@@ -26,17 +27,6 @@ constexpr int engine_state_version = 1;
 // A list of prospects converted once to C++ (from a DataFrame, a list or store ids).
 struct prospect_batch {
     std::vector<prospect> items;
-};
-
-// An engine together with the program it matches (the engine keeps it alive too).
-struct py_engine {
-    py_engine(std::shared_ptr<program> p, scan_kernel k, std::string requested)
-        : prog(std::move(p)),
-          eng(std::shared_ptr<const program>(prog), engine_options{k}),
-          requested_kernel(std::move(requested)) {}
-    std::shared_ptr<program> prog;
-    engine eng;
-    std::string requested_kernel;  // as asked ("automatic" stays automatic when unpickled)
 };
 
 scan_kernel kernel_from(const std::string& name) {
@@ -178,8 +168,8 @@ py::dict result_dict(const match_result& r) {
     return d;
 }
 
-// The prospects of a call: a ProspectBatch, a Prospect, or a sequence of Prospect objects and/or
-// ids of prospects in the program's store.
+}  // namespace
+
 std::vector<prospect> to_prospects(const py_engine& e, const py::handle& h) {
     if (py::isinstance<prospect_batch>(h)) return h.cast<const prospect_batch&>().items;
     if (py::isinstance<prospect>(h)) return {h.cast<prospect>()};
@@ -192,6 +182,8 @@ std::vector<prospect> to_prospects(const py_engine& e, const py::handle& h) {
     }
     return out;
 }
+
+namespace {
 
 // Runs `work(batch_options)` without the GIL, with a progress callback that checks signals and
 // calls `progress(done, total)` (any callable; a falsy return other than None cancels).

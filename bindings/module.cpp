@@ -1,6 +1,7 @@
 // The private extension module `refmatch._refmatch`; the `refmatch` package re-exports it.
 
 #include "bind_common.hpp"
+#include "bind_engine.hpp"
 
 #include <refmatch/version.hpp>
 
@@ -14,4 +15,5 @@ PYBIND11_MODULE(_refmatch, m) {
     refmatch::python::bind_engine(m);
     refmatch::python::bind_db(m);
     refmatch::python::bind_crm(m);
+    refmatch::python::bind_assignment(m);
 }

@@ -70,6 +70,7 @@ from refmatch._refmatch import (  # noqa: F401
 from refmatch._database import ProgramDatabase, open_database  # noqa: F401
 from refmatch._crm import import_crm  # noqa: F401
 from refmatch._engine import analyse_gaps, engine_for, match, match_batch, results_frame  # noqa: F401
+from refmatch._assignment import Assignment, assign  # noqa: F401
 from refmatch._frames import (  # noqa: F401
     prospects_from_frame,
     references_from_frame,
@@ -83,6 +84,7 @@ __all__ = [
     "ActivityConsent",
     "ActivityId",
     "CrmImportError",
+    "Assignment",
     "Engine",
     "Error",
     "GapCell",
@@ -117,6 +119,7 @@ __all__ = [
     "Vocabulary",
     "__version__",
     "analyse_gaps",
+    "assign",
     "check_program",
     "crm_presets",
     "engine_for",

@@ -1,5 +1,6 @@
-// The program both consumer projects build: it uses the header-only library and refmatch::io
-// (the shipped taxonomies), and exits 0 only if they answer as expected.
+// The program both consumer projects build: it uses the header-only library, refmatch::io (the
+// shipped taxonomies) and refmatch::assignment, and exits 0 only if they answer as expected.
+#include <refmatch/assignment/assignment.hpp>
 #include <refmatch/refmatch.hpp>
 #include <refmatch/shipped_data.hpp>
 
@@ -18,7 +19,14 @@ int main() {
     r.country = "DE";
     r.status = refmatch::reference_status::active;
     program.references.add(r);
-    const bool ok = sim == 0.4 && program.references.in_geography("Europe").size() == 1;
+    // One demand without an activity: the assignment gives it the only reference.
+    const refmatch::engine e(program);
+    refmatch::assignment_demand demand;
+    demand.request.id = "P-1";
+    demand.request.industry = "5132";
+    const auto assigned = refmatch::assign(e, {&demand, 1});
+    const bool ok = sim == 0.4 && program.references.in_geography("Europe").size() == 1 &&
+                    assigned.totals.assigned == 1;
     std::printf("refmatch %s consumer: similarity %.3f, %s\n", refmatch::version_string, sim,
                 ok ? "ok" : "FAILED");
     return ok ? 0 : 1;
