@@ -568,6 +568,8 @@ void merge_by_line(lined<T>& records, const std::vector<parse_error>& errors, Ac
 // the hash index of the ids so far.
 template <class T>
 struct unique_records {
+    explicit unique_records(const char* what) : noun(what) {}
+
     const char* noun;  // "reference", "prospect"
     std::vector<T> out;
     std::vector<detail::record_place> places;  // of out[i], while ids ascend
@@ -622,7 +624,7 @@ usage_event checked_usage(const flat_record& r, const vocabulary& vocab,
 template <class T, class Build>
 std::vector<T> read_unique(const char* noun, table_kind kind, std::string_view text,
                            file_format format, const read_options& options, Build&& build) {
-    unique_records<T> result{noun, {}, {}};
+    unique_records<T> result(noun);
     if (format == file_format::csv &&
         read_csv_parallel<lined<T>>(
             kind, text, options,
@@ -653,7 +655,7 @@ std::vector<T> read_unique(const char* noun, table_kind kind, std::string_view t
 template <class T, class Build>
 std::vector<T> read_unique(const char* noun, table_kind kind, const table_columns& table,
                            const read_options& options, Build&& build) {
-    unique_records<T> result{noun, {}, {}};
+    unique_records<T> result(noun);
     result.reserve(row_count(table));
     detail::read_table(kind, table, options, [&](flat_record& r) { result.add(build(r), r); });
     return std::move(result.out);
