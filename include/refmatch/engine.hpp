@@ -4,9 +4,9 @@
 /// a time or in multi-threaded batches. docs/engine.md describes how it works and what it
 /// guarantees.
 
-#include <refmatch/detail/match_explain.hpp>
-#include <refmatch/detail/match_snapshot.hpp>
-#include <refmatch/detail/scan_kernels.hpp>
+#include <refmatch/detail/engine/match_explain.hpp>
+#include <refmatch/detail/engine/match_snapshot.hpp>
+#include <refmatch/detail/engine/scan_kernels.hpp>
 #include <refmatch/error.hpp>
 #include <refmatch/match.hpp>
 #include <refmatch/program.hpp>

@@ -2,7 +2,7 @@
 /// @file prospect_store.hpp
 /// The in-memory store of prospects (open opportunities), indexed by id and by due date.
 
-#include <refmatch/detail/record_store.hpp>
+#include <refmatch/detail/store/record_store.hpp>
 #include <refmatch/prospect.hpp>
 #include <refmatch/vocabulary.hpp>
 
