@@ -4,6 +4,7 @@
 
 #include <refmatch/activity.hpp>
 #include <refmatch/detail/engine/match_snapshot.hpp>
+#include <refmatch/detail/engine/match_workspace.hpp>
 #include <refmatch/match.hpp>
 #include <refmatch/taxonomy.hpp>
 #include <refmatch/vocabulary.hpp>
