@@ -40,10 +40,7 @@ scan_kernel kernel_from(const std::string& name) {
 geography_level geography_from(const py::handle& h) {
     if (h.is_none()) return geography_level::none;
     const auto s = h.cast<std::string>();
-    if (s == "region") return geography_level::region;
-    if (s == "sub_region") return geography_level::sub_region;
-    if (s == "country") return geography_level::country;
-    if (s == "none") return geography_level::none;
+    if (const auto level = parse_geography_level(s)) return *level;
     throw py::value_error("unknown geography level '" + s +
                           "': expected None, 'region', 'sub_region' or 'country'");
 }

@@ -320,7 +320,7 @@ void bind_io(py::module_& m) {
         },
         py::kw_only(), py::arg("seed") = 42, py::arg("references") = 2000,
         py::arg("prospects") = 500, py::arg("products") = 50,
-        py::arg("now") = date{std::chrono::year{2025} / 6 / 30}, py::arg("history_days") = 365,
+        py::arg("now") = generator_options{}.now, py::arg("history_days") = 365,
         "A deterministic, realistic program (the defaults make the bundled sample program): "
         "skewed sectors and\nregions, product families, a usage history with some references "
         "at quota, prospects with due dates.");

@@ -12,6 +12,10 @@
 
 namespace refmatch {
 
+/// The day the bundled sample program is as of: the generator's default `now`, and the day the
+/// command line evaluates quotas on for a program without usage.
+inline constexpr date sample_program_day = date{std::chrono::year{2025} / 6 / 30};
+
 /// What to generate. The defaults make the bundled sample program (src/data/sample/).
 struct generator_options {
     std::uint64_t seed = 42;
@@ -19,7 +23,7 @@ struct generator_options {
     std::size_t prospects = 500;  ///< open opportunities
     std::size_t products = 50;    ///< catalogue size (at least 1)
     /// The day the program is "as of": usage history ends here, due dates lie after it.
-    date now = date{std::chrono::year{2025} / 6 / 30};
+    date now = sample_program_day;
     std::uint32_t history_days = 365;  ///< length of the usage history before `now`
 };
 

@@ -17,6 +17,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace refmatch {
@@ -70,6 +71,16 @@ struct score_weights {
 /// Oceania), sub-regions the depth-2 nodes (Western Europe); `country` asks for the very same
 /// geography code.
 enum class geography_level : std::uint8_t { none, region, sub_region, country };
+
+/// The level named `name`, as the command line and Python spell it: "none", "region",
+/// "sub-region" (or "sub_region") and "country"; nullopt for any other name.
+[[nodiscard]] inline std::optional<geography_level> parse_geography_level(std::string_view name) {
+    if (name == "none") return geography_level::none;
+    if (name == "region") return geography_level::region;
+    if (name == "sub-region" || name == "sub_region") return geography_level::sub_region;
+    if (name == "country") return geography_level::country;
+    return std::nullopt;
+}
 
 /// Everything a match can be asked, besides the prospect and k.
 ///

@@ -2,7 +2,7 @@
 /// @file prospect_store.hpp
 /// The in-memory store of prospects (open opportunities), indexed by id and by due date.
 
-#include <refmatch/detail/record_store.hpp>
+#include <refmatch/detail/store/record_store.hpp>
 #include <refmatch/prospect.hpp>
 #include <refmatch/vocabulary.hpp>
 
@@ -11,7 +11,9 @@
 #include <boost/multi_index/ordered_index.hpp>
 
 #include <cmath>
+#include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace refmatch {
@@ -52,6 +54,16 @@ public:
             return a.needed_by < b.needed_by || (a.needed_by == b.needed_by && a.id < b.id);
         });
         return out;
+    }
+
+    /// The prospect with this id as stored: the record and the codes resolved when it was added
+    /// (the engine matches with them rather than resolving again). @throws not_found_error.
+    [[nodiscard]] stored_prospect stored_at(std::string_view id) const {
+        std::shared_lock lock(mutex_);
+        const auto& ids = items_.get<0>();
+        const auto it = ids.find(std::string(id));
+        if (it == ids.end()) throw missing(id);
+        return *it;
     }
 
     /// Validates and resolves a record (what `add` does before inserting).

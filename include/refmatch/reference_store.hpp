@@ -3,7 +3,7 @@
 /// The in-memory store of reference customers, with indices by id, status, industry subtree and
 /// geography subtree (Boost.MultiIndex).
 
-#include <refmatch/detail/record_store.hpp>
+#include <refmatch/detail/store/record_store.hpp>
 #include <refmatch/reference.hpp>
 #include <refmatch/vocabulary.hpp>
 

@@ -53,7 +53,8 @@ void add_generate(CLI::App& app, std::vector<command>& commands) {
     sub->add_option("--history-days", opts->gen.history_days, "Days of usage history")
         ->capture_default_str();
     sub->add_option("--now", opts->now,
-                    "Day the program is as of, YYYY-MM-DD (default 2025-06-30)");
+                    "Day the program is as of, YYYY-MM-DD (default " +
+                        format_date(generator_options{}.now) + ")");
     sub->add_option("--format", opts->format, "File format")
         ->capture_default_str()
         ->check(CLI::IsMember({"csv", "json"}));

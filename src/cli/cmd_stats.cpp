@@ -206,7 +206,8 @@ void add_stats(CLI::App& app, std::vector<command>& commands) {
     sub->add_option("--program,-p", opts->program, program_help)->required();
     sub->add_option("--now", opts->now,
                     "Day the quotas are evaluated on, YYYY-MM-DD (default: the latest usage date "
-                    "in the program; 2025-06-30 when it has none)");
+                    "in the program; " +
+                        format_date(sample_program_day) + " when it has none)");
     sub->add_option("--top", opts->top, "Rows shown per breakdown before '(other)'")
         ->capture_default_str();
     commands.push_back({sub, [opts] { return run_stats(*opts); }});

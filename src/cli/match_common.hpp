@@ -5,6 +5,7 @@
 #include "program_source.hpp"
 
 #include <refmatch/engine.hpp>
+#include <refmatch/generator.hpp>
 #include <refmatch/io.hpp>
 
 #include <CLI/CLI.hpp>
@@ -38,7 +39,8 @@ inline void add_match_flags(CLI::App& sub, match_flags& f, bool with_k = true) {
                    "prospect's own; 'none' for no quota rules");
     sub.add_option("--now", f.now,
                    "Day quotas are evaluated on, YYYY-MM-DD (default: the latest usage date in "
-                   "the program; 2025-06-30 when it has none)");
+                   "the program; " +
+                       format_date(sample_program_day) + " when it has none)");
     sub.add_option("--weights", f.weights,
                    "Component weights industry,product,geography,size (default "
                    "0.35,0.35,0.20,0.10)");
@@ -61,7 +63,7 @@ inline date program_now(const program& prog, const std::string& text) {
         if (auto d = parse_date(text)) return *d;
         throw validation_error("command line", "now", "a date YYYY-MM-DD", text);
     }
-    return prog.usage.last_day().value_or(date{std::chrono::year{2025} / 6 / 30});
+    return prog.usage.last_day().value_or(sample_program_day);
 }
 
 inline match_options to_match_options(const program& prog, const match_flags& f) {
@@ -91,9 +93,7 @@ inline match_options to_match_options(const program& prog, const match_flags& f)
         o.weights = {w[0], w[1], w[2], w[3]};
     }
     o.fatigue_weight = f.fatigue;
-    if (f.same_geography == "region") o.same_geography = geography_level::region;
-    if (f.same_geography == "sub-region") o.same_geography = geography_level::sub_region;
-    if (f.same_geography == "country") o.same_geography = geography_level::country;
+    if (const auto level = parse_geography_level(f.same_geography)) o.same_geography = *level;
     o.same_sector = f.same_sector;
     o.cover_all_products = f.cover_all_products;
     o.min_score = f.min_score;

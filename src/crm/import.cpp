@@ -29,9 +29,18 @@ void for_each_row(const crm_export& e,
                   const std::function<void(std::vector<std::string>&)>& on_header,
                   const std::function<void(std::size_t, std::vector<std::string>&)>& on_row) {
     if (const auto* text = std::get_if<std::string>(&e.data)) {
+        // The reader hands out views into the text; the mapping edits cells in place, so each
+        // row is copied into one reused buffer.
+        std::vector<std::string> cells;
+        const auto copy =
+            [&cells](const refmatch::detail::csv_row& r) -> std::vector<std::string>& {
+            cells.resize(r.fields.size());
+            for (std::size_t i = 0; i < r.fields.size(); ++i) cells[i].assign(r.fields[i]);
+            return cells;
+        };
         refmatch::detail::read_csv(
-            *text, e.source, [&](refmatch::detail::csv_row& h) { on_header(h.fields); },
-            [&](refmatch::detail::csv_row& r) { on_row(r.line, r.fields); });
+            *text, e.source, [&](refmatch::detail::csv_row& h) { on_header(copy(h)); },
+            [&](refmatch::detail::csv_row& r) { on_row(r.line, copy(r)); });
         return;
     }
     const auto& columns = std::get<table_columns>(e.data);

@@ -3,7 +3,8 @@
 // products · same sub-region Western Europe"), namespace refmatch::detail; used by engine.hpp.
 
 #include <refmatch/activity.hpp>
-#include <refmatch/detail/match_snapshot.hpp>
+#include <refmatch/detail/engine/match_snapshot.hpp>
+#include <refmatch/detail/engine/match_workspace.hpp>
 #include <refmatch/match.hpp>
 #include <refmatch/taxonomy.hpp>
 #include <refmatch/vocabulary.hpp>

@@ -1,6 +1,6 @@
 #pragma once
-// The engine's columnar snapshot of a reference store, the per-match workspace of lookup tables,
-// and the running top-k entry (namespace refmatch::detail; used by engine.hpp).
+// The engine's columnar snapshot of a reference store (namespace refmatch::detail; used by
+// engine.hpp).
 
 #include <refmatch/error.hpp>
 #include <refmatch/reference_store.hpp>
@@ -170,44 +170,5 @@ inline std::shared_ptr<const match_snapshot> match_snapshot::build(const referen
             snap->sets_of_product[count[snap->set_products[i]]++] = s;
     return snap;
 }
-
-// Per-prospect tables and buffers, reused from one match to the next by the same thread.
-struct match_workspace {
-    // Quantised upper-bound contributions; `reject` folds hard filters into the sum.
-    static constexpr std::int32_t scale = 1 << 20;
-    static constexpr std::int32_t reject = -(1 << 28);
-
-    std::vector<std::int32_t> industry_q, geography_q, product_q;
-    std::vector<std::int32_t> size_q;
-    // Component values and the hard-filter verdict per local code.
-    std::vector<double> industry_c, geography_c, size_c;
-    std::vector<std::uint8_t> industry_lca, geography_lca;  // depth of the common ancestor
-    std::vector<char> industry_ok, geography_ok, size_ok;
-    std::vector<std::uint32_t> product_count;  // |P ∩ set| per set; zero between matches
-    std::vector<std::uint32_t> touched_sets;
-    std::vector<std::uint32_t> excluded;
-    bool product_q_clean = true;  // product_q is all zeros
-
-    void prepare(const match_snapshot& s) {
-        const auto sets = s.product_set_count();
-        if (product_count.size() != sets) {
-            product_count.assign(sets, 0);
-            product_q.assign(sets, 0);
-            product_q_clean = true;
-        }
-    }
-};
-
-// One entry of the running top-k: ordered by final score (higher first), then position.
-struct ranked {
-    double final_score;
-    std::uint32_t position;
-    std::uint32_t used;
-    friend bool operator<(const ranked& a, const ranked& b) {
-        // "a ranks before b"; with std heap functions the top is then the worst entry.
-        return a.final_score > b.final_score ||
-               (a.final_score == b.final_score && a.position < b.position);
-    }
-};
 
 }  // namespace refmatch::detail
