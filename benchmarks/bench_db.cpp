@@ -2,8 +2,8 @@
 //
 //   bench_db [--benchmark_filter=...]
 //
-// REFMATCH_BENCH_PROGRAM names the large program directory (default /work/big1m, made by
-// `refmatch generate --seed 1 --references 1000000 --prospects 100000 --out /work/big1m`);
+// REFMATCH_BENCH_PROGRAM names the large program directory (default /tmp/refmatch-big1m, made by
+// `refmatch generate --seed 1 --references 1000000 --prospects 100000 --out /tmp/refmatch-big1m`);
 // REFMATCH_BENCH_DIR a scratch directory on the disk to measure (default /tmp). Each figure has
 // its baseline in the same run: loading the same program from its files, and one raw
 // write + fdatasync of a file on the same disk.
@@ -29,7 +29,7 @@ namespace {
 
 fs::path program_dir() {
     const char* p = std::getenv("REFMATCH_BENCH_PROGRAM");
-    return p ? p : "/work/big1m";
+    return p ? p : "/tmp/refmatch-big1m";
 }
 fs::path scratch_dir() {
     const char* p = std::getenv("REFMATCH_BENCH_DIR");
