@@ -171,6 +171,15 @@ struct resolution {
     std::vector<std::string> suggestions;
 };
 
+// Exports repeat the same few values on many rows: each distinct text is resolved once.
+template <class Compute>
+const resolution& memoised(std::unordered_map<std::string, resolution>& cache,
+                           const std::string& text, Compute&& compute) {
+    auto it = cache.find(text);
+    if (it == cache.end()) it = cache.emplace(text, compute(text)).first;
+    return it->second;
+}
+
 resolution found(std::string code) {
     resolution r;
     r.code = std::move(code);
@@ -206,9 +215,7 @@ public:
     }
 
     const resolution& resolve(const std::string& text) {
-        auto it = cache_.find(text);
-        if (it == cache_.end()) it = cache_.emplace(text, compute(text)).first;
-        return it->second;
+        return memoised(cache_, text, [this](const std::string& t) { return compute(t); });
     }
 
 private:
@@ -250,9 +257,7 @@ public:
     }
 
     const resolution& resolve(const std::string& text) {
-        auto it = cache_.find(text);
-        if (it == cache_.end()) it = cache_.emplace(text, compute(text)).first;
-        return it->second;
+        return memoised(cache_, text, [this](const std::string& t) { return compute(t); });
     }
 
 private:
