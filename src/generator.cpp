@@ -216,6 +216,13 @@ constexpr std::array<double, activity::standard_count> consent_chance = {
 constexpr std::array<double, activity::standard_count> uses_per_year = {
     0.6, 0.8, 0.5, 0.5, 0.25, 0.2, 0.08, 1.2, 0.2, 0.15, 0.08, 0.08};
 
+// The activities prospects ask for, and how often (the last weight: no activity).
+constexpr std::array<double, 9> requested = {50, 10, 10, 10, 5, 3, 3, 4, 15};
+constexpr std::array<activity_id, 8> requested_ids = {
+    activity::sales_call,     activity::case_study,   activity::quote,
+    activity::rfp_text,       activity::site_visit,   activity::analyst_interview,
+    activity::roi_case_study, activity::success_story};
+
 }  // namespace
 
 std::unique_ptr<program> generate_program(const generator_options& options) {
@@ -347,11 +354,6 @@ std::unique_ptr<program> generate_program(const generator_options& options) {
     const std::size_t pw = width_for(options.prospects);
     std::vector<prospect> prospects;
     prospects.reserve(options.prospects);
-    const std::array<double, 9> requested = {50, 10, 10, 10, 5, 3, 3, 4, 15};
-    const std::array<activity_id, 8> requested_ids = {
-        activity::sales_call,     activity::case_study,   activity::quote,
-        activity::rfp_text,       activity::site_visit,   activity::analyst_interview,
-        activity::roi_case_study, activity::success_story};
     const weighted request_pick(requested);
     const weighted stage_pick(std::array<double, 5>{15, 25, 30, 20, 10});
     for (std::size_t i = 0; i < options.prospects; ++i) {
@@ -391,6 +393,59 @@ std::unique_ptr<program> generate_program(const generator_options& options) {
     usage_batch batch;
     for (const auto& e : events) batch.add(e);
     out->usage.record_all(std::move(batch));
+    return out;
+}
+
+std::vector<dated_request> generate_request_year(const program& p,
+                                                 const request_year_options& options) {
+    if (options.days == 0) throw validation_error("request year", "days", "at least 1 day", "0");
+    std::vector<dated_request> out;
+    if (options.requests == 0) return out;
+    const auto prospects = p.prospects.all();
+    if (prospects.empty())
+        throw validation_error("request year", "prospects", "a program with prospects",
+                               "no prospects");
+    random_source rng(options.seed);
+    // Weekdays three times as likely as weekend days.
+    std::vector<double> day_w(options.days);
+    for (std::uint32_t d = 0; d < options.days; ++d) {
+        const std::chrono::weekday w{options.start + std::chrono::days(d)};
+        day_w[d] = (w == std::chrono::Saturday || w == std::chrono::Sunday) ? 1.0 : 3.0;
+    }
+    const weighted day_pick(day_w);
+    const weighted request_pick(std::span<const double>(requested).first(requested_ids.size()));
+    const weighted count_pick(std::array<double, 3>{85, 12, 3});
+    struct drawn {
+        std::uint32_t day;
+        std::size_t draw;  // position in drawing order: ties keep it
+        dated_request r;
+    };
+    std::vector<drawn> all;
+    all.reserve(options.requests);
+    for (std::size_t i = 0; i < options.requests; ++i) {
+        const auto d = static_cast<std::uint32_t>(day_pick(rng));
+        const auto& pr = prospects[rng.below(prospects.size())];
+        dated_request r;
+        r.day = options.start + std::chrono::days(d);
+        r.prospect_id = pr.id;
+        r.activity =
+            pr.activity && !rng.chance(0.2) ? *pr.activity : requested_ids[request_pick(rng)];
+        r.count = static_cast<std::uint32_t>(1 + count_pick(rng));
+        const int lead =
+            rng.chance(0.05) ? static_cast<int>(rng.below(3)) : 3 + static_cast<int>(rng.below(40));
+        r.due = r.day + std::chrono::days(lead);
+        r.value = pr.deal_value;
+        all.push_back({d, i, std::move(r)});
+    }
+    std::sort(all.begin(), all.end(), [](const drawn& a, const drawn& b) {
+        return a.day != b.day ? a.day < b.day : a.draw < b.draw;
+    });
+    const std::size_t w = width_for(options.requests);
+    out.reserve(all.size());
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        all[i].r.id = padded("Q-", i + 1, w);
+        out.push_back(std::move(all[i].r));
+    }
     return out;
 }
 

@@ -3,12 +3,14 @@
 /// A deterministic, seeded generator of realistic reference programs, for the bundled sample,
 /// tests and benchmarks (link refmatch::io).
 
+#include <refmatch/assignment/dated_request.hpp>
 #include <refmatch/date.hpp>
 #include <refmatch/program.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace refmatch {
 
@@ -47,5 +49,28 @@ struct generator_options {
 /// **Thread safety:** reentrant.
 /// @throws validation_error for `products == 0`.
 [[nodiscard]] std::unique_ptr<program> generate_program(const generator_options& options = {});
+
+/// What year of requests to generate for a program (see `generate_request_year`).
+struct request_year_options {
+    std::uint64_t seed = 7;
+    std::size_t requests = 10000;
+    /// The first day requests are asked on; the default is the day after the sample's `now`.
+    date start = sample_program_day + std::chrono::days(1);
+    std::uint32_t days = 365;  ///< requests are asked on `start .. start + days - 1`
+};
+
+/// A year of reference requests over the prospects of `p`, for replaying policies
+/// (refmatch/assignment/simulation.hpp): asked on days spread over the period (weekdays three
+/// times as often as weekends), each for a prospect of the program drawn uniformly, mostly for
+/// the prospect's own activity (a sales call when it has none, and one time in five another
+/// activity as the generator's prospects ask them); one reference wanted mostly, two or three
+/// sometimes; due a few days to six weeks later, a few within two days; worth the prospect's
+/// deal value. Ids are `Q-` and a number in day order.
+///
+/// **Complexity:** O(requests log requests + prospects). **Thread safety:** reentrant.
+/// @throws validation_error when `p` has no prospects (and requests are asked for) or
+///         `days == 0`.
+[[nodiscard]] std::vector<dated_request> generate_request_year(
+    const program& p, const request_year_options& options = {});
 
 }  // namespace refmatch
