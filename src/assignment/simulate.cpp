@@ -133,7 +133,11 @@ replay_input prepare(const program& p, std::span<const dated_request> requests) 
     });
     if (!requests.empty()) {
         auto events = p.usage.events();
-        std::erase_if(events, [&](const usage_event& e) { return !(e.day < in.first); });
+        // Later uses are what the replay plays again; uses of references no longer in the
+        // program cannot be recorded in the copy (and no match could ask them).
+        std::erase_if(events, [&](const usage_event& e) {
+            return !(e.day < in.first) || !p.references.contains(e.reference_id);
+        });
         in.history = std::move(events);
     }
     return in;
@@ -225,6 +229,7 @@ private:
         for (const auto i : open) {
             const auto& r = in_.requests[i];
             prospect p = in_.prospects[i];
+            p.needed_by = r.due;  // the request's, which the greedy order reads
             for (const auto& id : out_.requests[i].references) p.exclusions.push_back(id);
             for (const auto& id : refused_[i]) p.exclusions.push_back(id);
             demands.push_back({std::move(p), r.activity, remaining_[i], r.value});

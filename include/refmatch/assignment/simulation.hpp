@@ -105,7 +105,7 @@ struct replay_day {
     std::size_t expired = 0;   ///< requests that passed their due day short
     std::size_t used = 0;      ///< activities that happened (uses recorded in the ledger)
     double value = 0.0;        ///< the batch's objective (`assignment_totals::value`)
-    /// With `simulation_policy::baseline`: the greedy objective on the same state; else NaN.
+    /// With `simulation_policy::baseline`: the greedy objective on the same state; else 0.
     double greedy_value = 0.0;
 };
 
