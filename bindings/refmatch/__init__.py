@@ -71,6 +71,7 @@ from refmatch._database import ProgramDatabase, open_database  # noqa: F401
 from refmatch._crm import import_crm  # noqa: F401
 from refmatch._engine import analyse_gaps, engine_for, match, match_batch, results_frame  # noqa: F401
 from refmatch._assignment import Assignment, assign  # noqa: F401
+from refmatch._simulation import Simulation, request_year, simulate  # noqa: F401
 from refmatch._frames import (  # noqa: F401
     prospects_from_frame,
     references_from_frame,
@@ -110,6 +111,7 @@ __all__ = [
     "ReferenceStatus",
     "ReferenceStore",
     "ScoreWeights",
+    "Simulation",
     "SizeBands",
     "Taxonomy",
     "TaxonomyEntry",
@@ -140,12 +142,14 @@ __all__ = [
     "parse_taxonomy_csv",
     "parse_usage",
     "prospects_from_frame",
+    "request_year",
     "results_frame",
     "references_from_frame",
     "sample_program",
     "sample_program_dir",
     "save_program",
     "scan_kernel_supported",
+    "simulate",
     "standard_vocabulary",
     "usage_from_frame",
 ]
