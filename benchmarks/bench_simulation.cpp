@@ -15,6 +15,14 @@ namespace {
 
 using namespace refmatch;
 
+// A policy named `name`, its defaults changed by `change`.
+simulation_policy policy(std::string name, void (*change)(simulation_policy&) = nullptr) {
+    simulation_policy p;
+    p.name = std::move(name);
+    if (change) change(p);
+    return p;
+}
+
 struct year {
     std::unique_ptr<program> prog;
     std::vector<dated_request> requests;
@@ -60,13 +68,14 @@ void replay(benchmark::State& state, simulation_policy policy) {
 }
 
 void BM_Simulate_Optimal(benchmark::State& state) {
-    replay(state, {.name = "optimal"});
+    replay(state, policy("optimal"));
 }
 void BM_Simulate_Greedy(benchmark::State& state) {
-    replay(state, {.name = "greedy", .method = assignment_method::greedy});
+    replay(state,
+           policy("greedy", [](simulation_policy& p) { p.method = assignment_method::greedy; }));
 }
 void BM_Simulate_OptimalNoHolds(benchmark::State& state) {
-    replay(state, {.name = "no holds", .holds = false});
+    replay(state, policy("no holds", [](simulation_policy& p) { p.holds = false; }));
 }
 
 #define REFMATCH_YEAR_SIZES ->Args({1000, 2000})->Args({10000, 10000})

@@ -23,6 +23,14 @@ namespace {
 using namespace refmatch;
 using refmatch::test_support::small_vocabulary;
 
+// A policy named `name`, its defaults changed by `change`.
+simulation_policy policy(std::string name, void (*change)(simulation_policy&) = nullptr) {
+    simulation_policy p;
+    p.name = std::move(name);
+    if (change) change(p);
+    return p;
+}
+
 const date d0 = *parse_date("2026-03-02");
 date day(int n) {
     return d0 + std::chrono::days(n);
@@ -82,9 +90,10 @@ const request_outcome& outcome(const policy_replay& r, const std::string& id) {
 
 TEST(Simulation, HandWorkedReplayOfHoldsAndTheirAbsence) {
     two_references t;
-    simulation_policy held{.name = "holds"};
-    simulation_policy unheld{.name = "no holds", .holds = false};
-    simulation_policy greedy{.name = "greedy", .method = assignment_method::greedy};
+    auto held = policy("holds");
+    auto unheld = policy("no holds", [](simulation_policy& p) { p.holds = false; });
+    auto greedy =
+        policy("greedy", [](simulation_policy& p) { p.method = assignment_method::greedy; });
     const std::vector<simulation_policy> policies{held, unheld, greedy};
     const auto requests = three_requests();
     const auto r = simulate(*t.prog, requests, policies, no_declines());
@@ -145,7 +154,8 @@ TEST(Simulation, QuotaScaleAndOverrides) {
     const auto requests = three_requests();
     // Limits doubled (1 -> 2). Day 1: R-A has one hold of 2, so its next use is worth
     // 1 · (1 − 0.5 · 1/2) = 0.75; Q-2 ← R-B (80) + Q-3 ← R-A (37.5) beats 75 + 40.
-    const std::vector<simulation_policy> doubled{{.name = "x2", .quota_scale = 2.0}};
+    const std::vector<simulation_policy> doubled{
+        policy("x2", [](simulation_policy& p) { p.quota_scale = 2.0; })};
     auto r = simulate(*t.prog, requests, doubled, no_declines());
     const auto& x2 = r.policies[0];
     EXPECT_EQ(x2.totals.filled_on_time, 3u);
@@ -154,12 +164,13 @@ TEST(Simulation, QuotaScaleAndOverrides) {
     EXPECT_EQ(x2.totals.over_limit_uses, 0u);
 
     // Halved rounds to at least one use: the same as the program's own limit of 1.
-    const std::vector<simulation_policy> halved{{.name = "half", .quota_scale = 0.5}};
+    const std::vector<simulation_policy> halved{
+        policy("half", [](simulation_policy& p) { p.quota_scale = 0.5; })};
     EXPECT_EQ(simulate(*t.prog, requests, halved, no_declines()).policies[0].totals.filled_on_time,
               2u);
 
     // An override lifts the limit: no fatigue without one, so both get R-A.
-    simulation_policy open{.name = "no limit"};
+    auto open = policy("no limit");
     open.quota_overrides = {{activity::sales_call, quota_limit{std::nullopt, 90, 0}}};
     const std::vector<simulation_policy> lifted{open};
     r = simulate(*t.prog, requests, lifted, no_declines());
@@ -175,7 +186,7 @@ TEST(Simulation, DeclinedReferencesAreNotAskedAgain) {
     two_references t;
     auto o = no_declines();
     o.decline_base = 1.0;
-    const std::vector<simulation_policy> policies{{.name = "optimal"}};
+    const std::vector<simulation_policy> policies{policy("optimal")};
     const auto r = simulate(*t.prog, three_requests(), policies, o).policies[0];
     EXPECT_EQ(r.totals.asks, 4u);
     EXPECT_EQ(r.totals.declines, 4u);
@@ -191,7 +202,7 @@ TEST(Simulation, DeclinedReferencesAreNotAskedAgain) {
 
 TEST(Simulation, RejectsBadInputWithClearMessages) {
     two_references t;
-    const std::vector<simulation_policy> one{{.name = "optimal"}};
+    const std::vector<simulation_policy> one{policy("optimal")};
     const auto message = [&](std::vector<dated_request> req, std::vector<simulation_policy> pol,
                              simulation_options o) {
         try {
@@ -217,9 +228,10 @@ TEST(Simulation, RejectsBadInputWithClearMessages) {
     req[0].count = 0;
     EXPECT_EQ(message(req, one, {}),
               "request 'Q-1': field 'count': expected at least 1 reference, got '0'");
-    EXPECT_EQ(message(three_requests(), {{.name = "a"}, {.name = "a"}}, {}),
+    EXPECT_EQ(message(three_requests(), {policy("a"), policy("a")}, {}),
               "simulation policy 'a': field 'name': expected a name no other policy has, got 'a'");
-    EXPECT_EQ(message(three_requests(), {{.name = "z", .quota_scale = 0.0}}, {}),
+    EXPECT_EQ(message(three_requests(),
+                      {policy("z", [](simulation_policy& p) { p.quota_scale = 0.0; })}, {}),
               "simulation policy 'z': field 'quota_scale': expected a finite number > 0, got '0'");
     simulation_options o;
     o.decline_base = 1.5;
@@ -307,7 +319,9 @@ TEST(Simulation, GeneratedYearIsDeterministicAndWellFormed) {
         const auto p = g.prog->prospects.find(r.prospect_id);
         ASSERT_TRUE(p);
         EXPECT_EQ(r.value, p->deal_value);
-        if (i > 0) EXPECT_LE(g.requests[i - 1].day, r.day);
+        if (i > 0) {
+            EXPECT_LE(g.requests[i - 1].day, r.day);
+        }
     }
     y.seed = 6;
     EXPECT_NE(generate_request_year(*g.prog, y), g.requests);
@@ -360,10 +374,14 @@ std::size_t recount_over_limit(const generated& g, const policy_replay& r) {
 
 TEST(Simulation, InvariantsOnAGeneratedYear) {
     const auto& g = small_year();
-    simulation_policy optimal{.name = "optimal", .baseline = true};
-    simulation_policy greedy{.name = "greedy", .method = assignment_method::greedy};
-    simulation_policy unheld{.name = "no holds", .holds = false};
-    simulation_policy tight{.name = "tight", .quota_scale = 0.5, .fatigue_weight = 0.8};
+    auto optimal = policy("optimal", [](simulation_policy& p) { p.baseline = true; });
+    auto greedy =
+        policy("greedy", [](simulation_policy& p) { p.method = assignment_method::greedy; });
+    auto unheld = policy("no holds", [](simulation_policy& p) { p.holds = false; });
+    auto tight = policy("tight", [](simulation_policy& p) {
+        p.quota_scale = 0.5;
+        p.fatigue_weight = 0.8;
+    });
     const std::vector<simulation_policy> policies{optimal, greedy, unheld, tight};
     simulation_options o;
     o.seed = 3;
@@ -416,7 +434,9 @@ TEST(Simulation, InvariantsOnAGeneratedYear) {
         // Quotas: never exceeded with holds; without, the reported breaches are the recount's.
         const auto over = recount_over_limit(g, p);
         EXPECT_EQ(over, t.over_limit_uses);
-        if (p.policy.holds) EXPECT_EQ(over, 0u);
+        if (p.policy.holds) {
+            EXPECT_EQ(over, 0u);
+        }
     }
     EXPECT_GT(r.policies[2].totals.over_limit_uses, 0u);  // holds off over-promises
     // On each day's state, greedy never beats the optimum (up to the integer scaling).
@@ -431,7 +451,7 @@ TEST(Simulation, InvariantsOnAGeneratedYear) {
 
 TEST(Simulation, DeterministicForASeed) {
     const auto& g = small_year();
-    const std::vector<simulation_policy> policies{{.name = "optimal"}};
+    const std::vector<simulation_policy> policies{policy("optimal")};
     simulation_options o;
     o.seed = 9;
     o.threads = 1;

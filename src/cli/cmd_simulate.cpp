@@ -160,7 +160,8 @@ std::vector<metric> metrics() {
     };
     const auto top5 = [](const replay_totals& t) { return t.top5_share; };
     const auto never = [](const replay_totals& t) {
-        return t.references ? static_cast<double>(t.never_asked) / t.references : 0.0;
+        return t.references ? static_cast<double>(t.never_asked) / static_cast<double>(t.references)
+                            : 0.0;
     };
     const auto declines = [](const replay_totals& t) { return t.decline_rate(); };
     const auto days = [](const replay_totals& t) { return t.mean_days_to_fill; };
