@@ -24,7 +24,7 @@
 namespace refmatch {
 
 struct program;
-class vocabulary;
+struct vocabulary;
 
 /// How a day's open requests get their references.
 enum class assignment_method : std::uint8_t {
