@@ -46,6 +46,7 @@ struct prepared {
     std::string name;    // normalised referred name
     std::string domain;  // the organisation's domain: its web domain, else a business e-mail's
     std::size_t referrer = static_cast<std::size_t>(-1);  // account index
+    std::size_t target = static_cast<std::size_t>(-1);    // the account referred, if any
 };
 
 constexpr auto npos = static_cast<std::size_t>(-1);
@@ -69,6 +70,80 @@ void first_word_keys(std::string_view name, std::vector<std::uint64_t>& keys) {
         if (skip > 0 && word[skip] == word[skip - 1]) continue;
         keys.push_back(hash(std::string_view(buffer, n)));
     }
+    for (auto& k : keys) k &= ~std::uint64_t{1};
+}
+
+// Text keys → the first record holding each, in one open-addressing table of (hash, index)
+// slots: a lookup is one probe sequence and one comparison, with no node to chase.
+class flat_index {
+public:
+    template <class KeyOf>
+    flat_index(std::size_t n, const KeyOf& key_of) {
+        std::size_t capacity = 16;
+        while (capacity < 2 * n) capacity *= 2;
+        slots_.assign(capacity, {0, empty});
+        mask_ = capacity - 1;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::string_view key = key_of(i);
+            if (key.empty()) continue;
+            const auto h = std::hash<std::string_view>()(key);
+            for (std::size_t s = h & mask_;; s = (s + 1) & mask_) {
+                if (slots_[s].second == empty) {
+                    slots_[s] = {h, static_cast<std::uint32_t>(i)};
+                    break;
+                }
+                if (slots_[s].first == h && key_of(slots_[s].second) == key) break;  // first wins
+            }
+        }
+    }
+    /// The index of the record with `key`, or npos.
+    template <class KeyOf>
+    [[nodiscard]] std::size_t find(std::string_view key, const KeyOf& key_of) const {
+        if (key.empty()) return static_cast<std::size_t>(-1);
+        const auto h = std::hash<std::string_view>()(key);
+        for (std::size_t s = h & mask_;; s = (s + 1) & mask_) {
+            if (slots_[s].second == empty) return static_cast<std::size_t>(-1);
+            if (slots_[s].first == h && key_of(slots_[s].second) == key) return slots_[s].second;
+        }
+    }
+
+private:
+    static constexpr std::uint32_t empty = 0xffffffffU;
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> slots_;
+    std::size_t mask_ = 0;
+};
+
+// Runs body(i) for i in [0, n) on `threads` threads, in contiguous chunks.
+template <class Body>
+void parallel_for(std::size_t n, unsigned threads, const Body& body) {
+    if (n < 4096) threads = 1;
+    const std::size_t chunk = (n + threads - 1) / std::max(1U, threads);
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t)
+        pool.emplace_back([&, t] {
+            for (std::size_t i = t * chunk; i < std::min(n, (t + 1) * chunk); ++i) body(i, t);
+        });
+    for (std::size_t i = 0; i < std::min(n, chunk); ++i) body(i, 0U);
+    for (auto& th : pool) th.join();
+}
+
+// A blocking key of one referral: which referral, when (day, then input order), and the key
+// (domain keys have the lowest bit set, name keys clear).
+struct key_entry {
+    std::uint64_t key;
+    std::uint64_t when;  // (day + 2^31) << 32 | index
+    bool operator<(const key_entry& o) const { return key != o.key ? key < o.key : when < o.when; }
+};
+
+std::uint64_t when_of(date d, std::size_t index) {
+    const auto day = static_cast<std::int64_t>(d.time_since_epoch().count()) + (1LL << 31);
+    return (static_cast<std::uint64_t>(day) << 32) | static_cast<std::uint64_t>(index);
+}
+std::size_t index_of(std::uint64_t when) {
+    return static_cast<std::size_t>(when & 0xffffffffU);
+}
+std::int64_t day_of(std::uint64_t when) {
+    return static_cast<std::int64_t>(when >> 32);
 }
 
 }  // namespace
@@ -109,19 +184,32 @@ check_report check_referrals(std::span<const referral> referrals, std::span<cons
     const std::size_t n = referrals.size();
     // The accounts, normalised once, and looked up by id, domain and name.
     std::vector<std::string> account_names(accounts.size()), account_domains(accounts.size());
-    std::unordered_map<std::string_view, std::size_t> by_id, by_domain, by_name;
-    for (std::size_t a = 0; a < accounts.size(); ++a) {
+    unsigned threads = options.threads ? options.threads : std::thread::hardware_concurrency();
+    threads = std::clamp<unsigned>(threads, 1, 64);
+    parallel_for(accounts.size(), threads, [&](std::size_t a, unsigned) {
         account_names[a] = normalise_company_name(accounts[a].name);
         account_domains[a] = normalise_domain(accounts[a].domain);
-        by_id.emplace(accounts[a].id, a);
-    }
-    for (std::size_t a = 0; a < accounts.size(); ++a) {
-        if (!account_domains[a].empty()) by_domain.emplace(account_domains[a], a);
-        if (!account_names[a].empty()) by_name.emplace(account_names[a], a);
-    }
+    });
+    const auto id_of = [&](std::size_t a) -> std::string_view { return accounts[a].id; };
+    const auto domain_of = [&](std::size_t a) -> std::string_view { return account_domains[a]; };
+    const auto name_of = [&](std::size_t a) -> std::string_view { return account_names[a]; };
+    const auto origin_of = [&](std::size_t a) -> std::string_view {
+        return accounts[a].referral_id;
+    };
+    const flat_index by_id(accounts.size(), id_of), by_domain(accounts.size(), domain_of),
+        by_name(accounts.size(), name_of), by_referral(accounts.size(), origin_of);
     const auto account_label = [&](std::size_t a) {
         return accounts[a].id + " (" + accounts[a].name + ")";
     };
+
+    // Both mail-domain lists in one table: disposable ones first.
+    std::vector<std::string_view> listed_domains;
+    listed_domains.reserve(lists.disposable.size() + lists.free_mail.size());
+    for (const auto& d : lists.disposable) listed_domains.push_back(d);
+    for (const auto& d : lists.free_mail)
+        if (!lists.disposable.contains(d)) listed_domains.push_back(d);
+    const auto mail_domain_of = [&](std::size_t k) { return listed_domains[k]; };
+    const flat_index mail_domains(listed_domains.size(), mail_domain_of);
 
     std::vector<std::vector<check_finding>> found(n);
     std::vector<prepared> prep(n);
@@ -134,8 +222,9 @@ check_report check_referrals(std::span<const referral> referrals, std::span<cons
         p.name = normalise_company_name(r.referred.name);
         const auto web = normalise_domain(r.referred.domain);
         const auto mail = email_domain(r.referred.email);
-        const bool disposable = !mail.empty() && lists.disposable.contains(mail);
-        const bool free_mail = !mail.empty() && !disposable && lists.free_mail.contains(mail);
+        const std::size_t listed = mail_domains.find(mail, mail_domain_of);
+        const bool disposable = listed != npos && listed < lists.disposable.size();
+        const bool free_mail = listed != npos && !disposable;
         p.domain = !web.empty() ? web : (disposable || free_mail ? std::string() : mail);
 
         if (disposable)
@@ -153,15 +242,15 @@ check_report check_referrals(std::span<const referral> referrals, std::span<cons
                  "the contact's e-mail domain '" + mail + "' is free mail, not the business's own",
                  {mail}});
 
-        const auto it = by_id.find(r.referrer_id);
-        if (it == by_id.end() || accounts[it->second].kind != account_kind::customer) {
+        const auto referrer = by_id.find(r.referrer_id, id_of);
+        if (referrer == npos || accounts[referrer].kind != account_kind::customer) {
             out.push_back({r.id,
                            check_kind::unknown_referrer,
                            check_level::reject,
                            "the referrer '" + r.referrer_id + "' is not a customer of the program",
                            {r.referrer_id}});
         } else {
-            p.referrer = it->second;
+            p.referrer = referrer;
             const auto& own = account_domains[p.referrer];
             if (!own.empty() && (web == own || mail == own)) {
                 out.push_back({r.id,
@@ -187,11 +276,13 @@ check_report check_referrals(std::span<const referral> referrals, std::span<cons
 
         // Already known: by domain, else by the normalised name. An account that came from
         // this referral (it converted) is its result, not a reason to doubt it.
-        std::size_t known = npos;
-        if (!p.domain.empty())
-            if (const auto d = by_domain.find(p.domain); d != by_domain.end()) known = d->second;
-        if (known == npos && !p.name.empty())
-            if (const auto m = by_name.find(p.name); m != by_name.end()) known = m->second;
+        const std::size_t known_by_domain = by_domain.find(p.domain, domain_of);
+        std::size_t known = known_by_domain;
+        if (known == npos) known = by_name.find(p.name, name_of);
+        // The account the referred organisation is, for the referral graph: the one that came
+        // from this referral, else the one with its domain.
+        p.target = by_referral.find(r.id, origin_of);
+        if (p.target == npos) p.target = known_by_domain;
         if (known != npos && known != p.referrer && accounts[known].referral_id != r.id) {
             const bool customer = accounts[known].kind == account_kind::customer;
             out.push_back({r.id,
@@ -203,19 +294,20 @@ check_report check_referrals(std::span<const referral> referrals, std::span<cons
                            {accounts[known].id}});
         }
     };
-    {
-        unsigned threads = options.threads ? options.threads : std::thread::hardware_concurrency();
-        threads = std::clamp<unsigned>(threads, 1, 64);
-        if (n < 4096) threads = 1;
-        std::vector<std::thread> pool;
-        const std::size_t chunk = (n + threads - 1) / threads;
-        for (unsigned t = 1; t < threads; ++t)
-            pool.emplace_back([&, t] {
-                for (std::size_t i = t * chunk; i < std::min(n, (t + 1) * chunk); ++i) check_one(i);
-            });
-        for (std::size_t i = 0; i < std::min(n, chunk); ++i) check_one(i);
-        for (auto& th : pool) th.join();
-    }
+    // The blocking keys of every referral, made on the same threads: its domain, and the first
+    // word of its name with that word's one-deletion variants.
+    std::vector<std::vector<key_entry>> thread_keys(threads);
+    for (auto& k : thread_keys) k.reserve(n / threads * 11 + 16);
+    parallel_for(n, threads, [&](std::size_t i, unsigned t) {
+        check_one(i);
+        thread_local std::vector<std::uint64_t> keys;
+        const auto when = when_of(referrals[i].referred_on, i);
+        auto& out = thread_keys[t];
+        if (!prep[i].domain.empty())
+            out.push_back({std::hash<std::string_view>()(prep[i].domain) | 1U, when});
+        first_word_keys(prep[i].name, keys);
+        for (const auto k : keys) out.push_back({k, when});
+    });
 
     // Referral indices in date order (ties: input order).
     std::vector<std::size_t> order(n);
@@ -227,51 +319,86 @@ check_report check_referrals(std::span<const referral> referrals, std::span<cons
     // --- Duplicates: the first referral of an organisation holds it for the window -------------
     // Each organisation is held by an attributed referral (one that is not a duplicate); a
     // later referral of it within the window is a duplicate of the earliest one holding it.
+    // Candidates are pairs sharing a blocking key within the window (keys sorted, two halves on
+    // two threads); then, in date order, each referral takes the earliest held candidate that
+    // matches (the same domain, or names alike).
     {
-        const auto window = std::chrono::days(options.window_days);
-        std::unordered_map<std::string_view, std::vector<std::size_t>> held_domain;
-        std::unordered_map<std::uint64_t, std::vector<std::size_t>> held_name;
-        held_domain.reserve(n);
-        held_name.reserve(n * 4);
+        const auto window = static_cast<std::int64_t>(options.window_days);
+        std::vector<key_entry> entries;
+        {
+            std::size_t total = 0;
+            for (const auto& tk : thread_keys) total += tk.size();
+            entries.reserve(total);
+            for (auto& tk : thread_keys) {
+                entries.insert(entries.end(), tk.begin(), tk.end());
+                tk = {};
+            }
+        }
+        // Name keys, then domain keys (the lowest bit), each half sorted on its own thread.
+        const auto middle = std::partition(entries.begin(), entries.end(),
+                                           [](const key_entry& e) { return (e.key & 1U) == 0; });
+        if (threads > 1) {
+            std::thread other([&] { std::sort(middle, entries.end()); });
+            std::sort(entries.begin(), middle);
+            other.join();
+        } else {
+            std::sort(entries.begin(), middle);
+            std::sort(middle, entries.end());
+        }
+        struct candidate {
+            std::uint32_t later, earlier;
+            bool domain;
+        };
+        std::vector<candidate> candidates;
+        {
+            const auto& e = entries;
+            for (std::size_t q = 1; q < e.size(); ++q)
+                for (std::size_t b = q; b-- > 0 && e[b].key == e[q].key;) {
+                    if (day_of(e[b].when) < day_of(e[q].when) - window) break;
+                    candidates.push_back({static_cast<std::uint32_t>(index_of(e[q].when)),
+                                          static_cast<std::uint32_t>(index_of(e[b].when)),
+                                          (e[q].key & 1U) != 0});
+                }
+        }
+        entries = {};
         std::vector<std::size_t> rank(n);
         for (std::size_t k = 0; k < n; ++k) rank[order[k]] = k;
-        std::vector<std::uint64_t> keys;
-        for (const std::size_t j : order) {
-            const referral& r = referrals[j];
-            const auto start = r.referred_on - window;
-            // The earliest matching holder (by date order), and how it matched.
+        std::sort(candidates.begin(), candidates.end(),
+                  [&](const candidate& a, const candidate& b) {
+                      return rank[a.later] != rank[b.later] ? rank[a.later] < rank[b.later]
+                                                            : rank[a.earlier] < rank[b.earlier];
+                  });
+        std::vector<bool> duplicate(n, false);
+        for (std::size_t c = 0; c < candidates.size();) {
+            const std::size_t j = candidates[c].later;
             std::size_t first = npos;
             bool by_domain_match = false;
             double similarity = 0;
-            // Candidates held within the window: each list is in date order, read from its end.
-            const auto scan = [&](const std::vector<std::size_t>& held, bool domain_match) {
-                for (auto it = held.rbegin(); it != held.rend(); ++it) {
-                    const std::size_t i = *it;
-                    if (referrals[i].referred_on < start) break;
-                    if (first != npos && rank[i] > rank[first]) continue;
-                    double s = 1;
-                    if (!domain_match) {
-                        if (i == first) continue;
-                        s = jaro_winkler(prep[j].name, prep[i].name);
-                        if (s < options.name_threshold) continue;
-                    }
+            // The candidates of j, earliest first: the first that is held and matches wins.
+            for (; c < candidates.size() && candidates[c].later == j; ++c) {
+                const std::size_t i = candidates[c].earlier;
+                // An earlier holder wins; for the same holder a domain match reads better.
+                if (duplicate[i] ||
+                    (first != npos && (rank[i] > rank[first] ||
+                                       (i == first && (by_domain_match || !candidates[c].domain)))))
+                    continue;
+                if (candidates[c].domain) {
+                    if (prep[i].domain != prep[j].domain) continue;  // a hash collision
                     first = i;
-                    by_domain_match = domain_match;
-                    similarity = s;
+                    by_domain_match = true;
+                    similarity = 1;
+                    continue;
                 }
-            };
-            if (!prep[j].domain.empty())
-                if (const auto d = held_domain.find(prep[j].domain); d != held_domain.end())
-                    scan(d->second, true);
-            first_word_keys(prep[j].name, keys);
-            for (const auto k : keys)
-                if (const auto h = held_name.find(k); h != held_name.end()) scan(h->second, false);
-
-            if (first == npos) {
-                if (!prep[j].domain.empty()) held_domain[prep[j].domain].push_back(j);
-                for (const auto k : keys) held_name[k].push_back(j);
-                continue;
+                if (prep[i].name.empty()) continue;
+                const double sim = jaro_winkler(prep[j].name, prep[i].name);
+                if (sim < options.name_threshold) continue;
+                first = i;
+                by_domain_match = false;
+                similarity = sim;
             }
+            if (first == npos) continue;
+            duplicate[j] = true;
+            const referral& r = referrals[j];
             const referral& f = referrals[first];
             const auto days = (r.referred_on - f.referred_on).count();
             std::string what = by_domain_match
@@ -292,9 +419,20 @@ check_report check_referrals(std::span<const referral> referrals, std::span<cons
 
     // --- Velocity: per referrer, referrals per calendar day and per 7 days ---------------------
     {
-        std::unordered_map<std::string_view, std::vector<std::size_t>> by_referrer;
-        for (const std::size_t i : order) by_referrer[referrals[i].referrer_id].push_back(i);
-        for (const auto& [referrer, list] : by_referrer) {
+        // Referrals of known referrers, by referrer then date (`order` is by date).
+        std::vector<std::pair<std::size_t, std::size_t>> by_referrer;
+        by_referrer.reserve(n);
+        for (const std::size_t i : order)
+            if (prep[i].referrer != npos) by_referrer.emplace_back(prep[i].referrer, i);
+        std::stable_sort(by_referrer.begin(), by_referrer.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::vector<std::size_t> list;
+        for (std::size_t g = 0; g < by_referrer.size();) {
+            list.clear();
+            const auto who = by_referrer[g].first;
+            for (; g < by_referrer.size() && by_referrer[g].first == who; ++g)
+                list.push_back(by_referrer[g].second);
+            const std::string_view referrer = accounts[who].id;
             if (list.size() <= std::min(options.max_per_day, options.max_per_week)) continue;
             std::size_t day_start = 0, week_start = 0;
             for (std::size_t k = 0; k < list.size(); ++k) {
@@ -325,18 +463,10 @@ check_report check_referrals(std::span<const referral> referrals, std::span<cons
     {
         using graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
         graph g(accounts.size());
-        std::unordered_map<std::string_view, std::size_t> by_referral;
-        for (std::size_t a = 0; a < accounts.size(); ++a)
-            if (!accounts[a].referral_id.empty()) by_referral.emplace(accounts[a].referral_id, a);
         std::vector<std::pair<std::size_t, std::size_t>> arc_of(n, {npos, npos});
         for (std::size_t i = 0; i < n; ++i) {
             if (prep[i].referrer == npos) continue;
-            std::size_t target = npos;
-            if (const auto c = by_referral.find(referrals[i].id); c != by_referral.end())
-                target = c->second;
-            else if (!prep[i].domain.empty())
-                if (const auto d = by_domain.find(prep[i].domain); d != by_domain.end())
-                    target = d->second;
+            const std::size_t target = prep[i].target;
             if (target == npos || target == prep[i].referrer) continue;
             boost::add_edge(prep[i].referrer, target, g);
             arc_of[i] = {prep[i].referrer, target};

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <vector>
 
@@ -40,53 +41,100 @@ const char* fold_latin1(unsigned char second) {
 }  // namespace
 
 std::string normalise_company_name(std::string_view name) {
-    // Letters and digits lower-cased, accents folded; `.` and `'` join (S.A. → sa, O'Neil →
-    // oneil); `&` reads `and`; anything else separates words.
-    std::string text;
-    text.reserve(name.size() + 4);
+    // One pass into the output: letters and digits lower-cased, accents folded; `.` and `'` join
+    // (S.A. → sa, O'Neil → oneil); `&` reads `and`; anything else separates words (one space).
+    std::string out;
+    out.reserve(name.size() + 4);
+    const auto separate = [&] {
+        if (!out.empty() && out.back() != ' ') out += ' ';
+    };
     for (std::size_t i = 0; i < name.size(); ++i) {
         const auto c = static_cast<unsigned char>(name[i]);
         if (c >= 'A' && c <= 'Z') {
-            text += static_cast<char>(c - 'A' + 'a');
+            out += static_cast<char>(c - 'A' + 'a');
         } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-            text += static_cast<char>(c);
+            out += static_cast<char>(c);
         } else if (c == '.' || c == '\'') {
         } else if (c == '&') {
-            text += " and ";
+            separate();
+            out += "and ";
         } else if (c == 0xc3 && i + 1 < name.size()) {
-            const char* folded = fold_latin1(static_cast<unsigned char>(name[i + 1]));
-            text += folded ? folded : " ";
+            if (const char* folded = fold_latin1(static_cast<unsigned char>(name[i + 1])))
+                out += folded;
+            else
+                separate();
             ++i;
         } else if (c >= 0x80) {
-            text += static_cast<char>(c);  // other scripts kept as they are
+            out += static_cast<char>(c);  // other scripts kept as they are
         } else {
-            text += ' ';
+            separate();
         }
     }
-    std::vector<std::string_view> words;
-    std::string_view rest = text;
-    while (!rest.empty()) {
-        const auto start = rest.find_first_not_of(' ');
-        if (start == std::string_view::npos) break;
-        rest.remove_prefix(start);
-        const auto end = std::min(rest.find(' '), rest.size());
-        words.push_back(rest.substr(0, end));
-        rest.remove_prefix(end);
+    if (!out.empty() && out.back() == ' ') out.pop_back();
+    // Trailing legal forms (and an `and` left by `& Co`) go, a leading `the` too; one word stays.
+    for (;;) {
+        const auto space = out.rfind(' ');
+        if (space == std::string::npos) break;
+        const std::string_view last = std::string_view(out).substr(space + 1);
+        if (!is_legal_form(last) && last != "and") break;
+        out.resize(space);
     }
-    std::size_t first = 0;
-    if (words.size() > 1 && words.front() == "the") first = 1;
-    std::size_t last = words.size();
-    while (last > first + 1 && is_legal_form(words[last - 1])) --last;
-    // `Co. KG`, `& Co`: a trailing `and` left by `& Co` goes too.
-    while (last > first + 1 && words[last - 1] == "and") --last;
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = first; i < last; ++i) {
-        if (!out.empty()) out += ' ';
-        out.append(words[i]);
-    }
+    if (out.starts_with("the ")) out.erase(0, 4);
     return out;
 }
+
+namespace {
+
+// The Jaro formula and the Winkler prefix boost, from the counts.
+double jaro_winkler_of(std::string_view a, std::string_view b, std::size_t matches,
+                       std::size_t half_transpositions) {
+    if (matches == 0) return 0.0;
+    const double m = static_cast<double>(matches);
+    const double t = static_cast<double>(half_transpositions) / 2.0;
+    const double jaro =
+        (m / static_cast<double>(a.size()) + m / static_cast<double>(b.size()) + (m - t) / m) / 3.0;
+    std::size_t prefix = 0;
+    while (prefix < 4 && prefix < a.size() && a[prefix] == b[prefix]) ++prefix;
+    return jaro + static_cast<double>(prefix) * 0.1 * (1.0 - jaro);
+}
+
+// Strings up to 64 bytes: the positions of each byte in b as a bit mask, so that the first
+// unmatched equal character of b within the window is one AND and one count of trailing zeros.
+double jaro_winkler_short(std::string_view a, std::string_view b, std::size_t range) {
+    const std::size_t la = a.size(), lb = b.size();
+    std::uint64_t where[256];  // only the entries of a's and b's bytes are set
+    for (std::size_t i = 0; i < la; ++i) where[static_cast<unsigned char>(a[i])] = 0;
+    for (std::size_t j = 0; j < lb; ++j) where[static_cast<unsigned char>(b[j])] = 0;
+    for (std::size_t j = 0; j < lb; ++j)
+        where[static_cast<unsigned char>(b[j])] |= std::uint64_t{1} << j;
+    const std::uint64_t all_b = lb == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << lb) - 1;
+    std::uint64_t matched_b = 0, matched_a = 0;
+    std::size_t matches = 0;
+    for (std::size_t i = 0; i < la; ++i) {
+        const std::size_t lo = i > range ? i - range : 0;
+        const std::size_t hi = std::min(lb, i + range + 1);  // exclusive
+        const std::uint64_t window = (hi >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << hi) - 1) &
+                                     ~((std::uint64_t{1} << lo) - 1);
+        const std::uint64_t free =
+            where[static_cast<unsigned char>(a[i])] & window & all_b & ~matched_b;
+        if (free == 0) continue;
+        matched_b |= free & (~free + 1);  // the lowest
+        matched_a |= std::uint64_t{1} << i;
+        ++matches;
+    }
+    std::size_t half = 0;
+    std::uint64_t ma = matched_a, mb = matched_b;
+    while (ma != 0) {
+        const auto i = static_cast<std::size_t>(std::countr_zero(ma));
+        const auto j = static_cast<std::size_t>(std::countr_zero(mb));
+        half += a[i] != b[j];
+        ma &= ma - 1;
+        mb &= mb - 1;
+    }
+    return jaro_winkler_of(a, b, matches, half);
+}
+
+}  // namespace
 
 double jaro_winkler(std::string_view a, std::string_view b) {
     if (a.size() > b.size()) std::swap(a, b);  // a: the shorter
@@ -94,52 +142,29 @@ double jaro_winkler(std::string_view a, std::string_view b) {
     if (lb == 0) return 1.0;
     if (la == 0) return 0.0;
     const std::size_t range = lb / 2 > 0 ? lb / 2 - 1 : 0;
-    // Which characters of b are matched (a bitmask for short strings, else a vector).
-    std::uint64_t small_b = 0, small_a = 0;
-    std::vector<bool> big_b, big_a;
-    const bool small = lb <= 64;
-    if (!small) {
-        big_b.assign(lb, false);
-        big_a.assign(la, false);
-    }
-    const auto matched_b = [&](std::size_t j) {
-        return small ? ((small_b >> j) & 1U) != 0 : static_cast<bool>(big_b[j]);
-    };
+    if (lb <= 64) return jaro_winkler_short(a, b, range);
+    std::vector<bool> matched_b(lb, false), matched_a(la, false);
     std::size_t matches = 0;
     for (std::size_t i = 0; i < la; ++i) {
         const std::size_t lo = i > range ? i - range : 0;
         const std::size_t hi = std::min(lb, i + range + 1);
         for (std::size_t j = lo; j < hi; ++j) {
-            if (matched_b(j) || a[i] != b[j]) continue;
-            if (small) {
-                small_b |= std::uint64_t{1} << j;
-                small_a |= std::uint64_t{1} << i;
-            } else {
-                big_b[j] = true;
-                big_a[i] = true;
-            }
+            if (matched_b[j] || a[i] != b[j]) continue;
+            matched_b[j] = true;
+            matched_a[i] = true;
             ++matches;
             break;
         }
     }
-    if (matches == 0) return 0.0;
     // Transpositions: matched characters of a and b, in order, that differ.
-    std::size_t half_transpositions = 0;
-    std::size_t j = 0;
-    for (std::size_t i = 0; i < la; ++i) {
-        const bool in_a = small ? ((small_a >> i) & 1U) != 0 : static_cast<bool>(big_a[i]);
-        if (!in_a) continue;
-        while (!matched_b(j)) ++j;
-        if (a[i] != b[j]) ++half_transpositions;
+    std::size_t half = 0;
+    for (std::size_t i = 0, j = 0; i < la; ++i) {
+        if (!matched_a[i]) continue;
+        while (!matched_b[j]) ++j;
+        half += a[i] != b[j];
         ++j;
     }
-    const double m = static_cast<double>(matches);
-    const double t = static_cast<double>(half_transpositions) / 2.0;
-    const double jaro =
-        (m / static_cast<double>(la) + m / static_cast<double>(lb) + (m - t) / m) / 3.0;
-    std::size_t prefix = 0;
-    while (prefix < 4 && prefix < la && a[prefix] == b[prefix]) ++prefix;
-    return jaro + static_cast<double>(prefix) * 0.1 * (1.0 - jaro);
+    return jaro_winkler_of(a, b, matches, half);
 }
 
 }  // namespace refmatch::referrals
