@@ -5,6 +5,10 @@
 
 #include <refmatch/version.hpp>
 
+namespace refmatch::python {
+void bind_referrals(py::module_& m);  // bind_referrals.cpp
+}
+
 PYBIND11_MODULE(_refmatch, m) {
     m.doc() = "refmatch: customer reference programs and their matching engine (C++ core).";
     m.attr("__version__") = refmatch::version_string;
@@ -16,4 +20,5 @@ PYBIND11_MODULE(_refmatch, m) {
     refmatch::python::bind_db(m);
     refmatch::python::bind_crm(m);
     refmatch::python::bind_assignment(m);
+    refmatch::python::bind_referrals(m);
 }
