@@ -100,6 +100,7 @@ CREATE TABLE referral_rules (
 ) STRICT;
 
 CREATE TABLE referral_account (
+    position          INTEGER NOT NULL UNIQUE,  -- the order accounts were added in
     id                TEXT PRIMARY KEY,
     name              TEXT NOT NULL,
     domain            TEXT,
@@ -108,7 +109,7 @@ CREATE TABLE referral_account (
     since             TEXT,
     first_year_value  TEXT,
     referral_id       TEXT
-) STRICT, WITHOUT ROWID;
+) STRICT;
 
 CREATE TABLE referral (
     position        INTEGER NOT NULL UNIQUE,  -- the order referrals were added in

@@ -15,15 +15,15 @@ namespace {
 
 using detail::field_problem;
 
-// The SQL table of each referral table, and its columns in the table's order.
+// The SQL table of each referral table: its columns in the table's order, and `position`, the
+// order rows were added in (a program reads back in the order it was written).
 struct sql_table {
     const detail::table* t;
     const char* name;
-    bool positioned;  // has a `position` column (the order rows were added in)
 };
-const sql_table accounts_sql{&detail::accounts_table(), "referral_account", false};
-const sql_table referrals_sql{&detail::referrals_table(), "referral", true};
-const sql_table rewards_sql{&detail::rewards_table(), "reward", true};
+const sql_table accounts_sql{&detail::accounts_table(), "referral_account"};
+const sql_table referrals_sql{&detail::referrals_table(), "referral"};
+const sql_table rewards_sql{&detail::rewards_table(), "reward"};
 
 std::string column_list(const sql_table& s) {
     std::string out;
@@ -33,8 +33,7 @@ std::string column_list(const sql_table& s) {
 
 template <class Record, class Parse>
 std::vector<Record> read_rows(const db::connection& c, const sql_table& s, Parse parse) {
-    const std::string sql = "SELECT " + column_list(s) + " FROM " + s.name +
-                            (s.positioned ? " ORDER BY position" : " ORDER BY id");
+    const std::string sql = "SELECT " + column_list(s) + " FROM " + s.name + " ORDER BY position";
     db::statement st(c, sql, "read the referral program");
     std::vector<Record> out;
     while (st.step()) {
@@ -57,10 +56,9 @@ template <class Record>
 void upsert(const db::connection& c, const sql_table& s, const Record& r) {
     const auto row = detail::row_of(r);
     std::string sql = "INSERT INTO " + std::string(s.name) + " (" + column_list(s) +
-                      (s.positioned ? ", position" : "") + ") VALUES (";
+                      ", position) VALUES (";
     for (std::size_t i = 0; i < row.size(); ++i) sql += i ? ", ?" : "?";
-    if (s.positioned)
-        sql += std::string(", (SELECT coalesce(max(position), 0) + 1 FROM ") + s.name + ")";
+    sql += std::string(", (SELECT coalesce(max(position), 0) + 1 FROM ") + s.name + ")";
     sql += ") ON CONFLICT (id) DO UPDATE SET ";
     for (std::size_t i = 1; i < s.t->columns.size(); ++i)
         sql += (i > 1 ? ", " : "") + std::string(s.t->columns[i]) + " = excluded." +

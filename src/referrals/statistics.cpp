@@ -46,6 +46,9 @@ double normal_quantile(double p) {
     if (!(p > 0 && p < 1))
         throw validation_error("normal quantile", "p", "a probability in (0, 1)",
                                std::to_string(p));
+    // The upper half by symmetry: 1 − p is exact there (Sterbenz), and the lower tail's CDF
+    // (erfc) keeps its relative precision, so the refinement below stays accurate.
+    if (p > 0.5) return -normal_quantile(1 - p);
     // Acklam's rational approximation (relative error < 1.15e-9) ...
     static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
                                    -2.759285104469687e+02, 1.383577518672690e+02,
