@@ -55,8 +55,8 @@ std::vector<Record> read_rows(const db::connection& c, const sql_table& s, Parse
 template <class Record>
 void upsert(const db::connection& c, const sql_table& s, const Record& r) {
     const auto row = detail::row_of(r);
-    std::string sql = "INSERT INTO " + std::string(s.name) + " (" + column_list(s) +
-                      ", position) VALUES (";
+    std::string sql =
+        "INSERT INTO " + std::string(s.name) + " (" + column_list(s) + ", position) VALUES (";
     for (std::size_t i = 0; i < row.size(); ++i) sql += i ? ", ?" : "?";
     sql += std::string(", (SELECT coalesce(max(position), 0) + 1 FROM ") + s.name + ")";
     sql += ") ON CONFLICT (id) DO UPDATE SET ";
