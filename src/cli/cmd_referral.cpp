@@ -7,6 +7,7 @@
 //                                          --override R --level L --reason WHY [--by WHO]]
 //   refmatch referral report  --program P [--by channel|campaign|variant|referrer]
 //                                          [--ab A B [--planned N]] [--seed S]
+//                                          [--other-leads N --other-converted K]
 //   refmatch referral import  --program FILE DIR     a referral program directory into a database
 //   refmatch referral generate --out DIR [--referrals N] [--seed S]   a synthetic program
 // --program is a referral program directory (files) or a program database file. Every write is
@@ -51,6 +52,7 @@ struct referral_options {
     std::uint64_t planned = 0;
     std::uint64_t seed = 1;
     std::uint32_t resamples = 2000;
+    std::uint64_t other_leads = 0, other_converted = 0;
     // import, generate
     std::string directory;
     std::size_t referrals = 2000;
@@ -289,6 +291,24 @@ int run_report(const referral_options& o) {
     } catch (const validation_error&) {
         std::cout << "\nFirst-year value: needs customers with a first_year_value on both sides\n";
     }
+    if (o.other_leads > 0) {
+        // Referred leads (rejected ones are not leads) against the other leads of the period.
+        std::uint64_t leads = 0, converted = 0;
+        for (const auto& r : p.referrals) {
+            if (r.status == rr::referral_status::rejected) continue;
+            ++leads;
+            converted += r.status == rr::referral_status::converted;
+        }
+        if (leads == 0) throw validation_error("report: the program has no referred leads");
+        const auto t = rr::compare_proportions(converted, leads, o.other_converted, o.other_leads);
+        std::cout << "\nConversion, referred vs other leads\n"
+                  << "referred  " << t.x_a << "/" << t.n_a << " = " << percent(t.p_a) << '\n'
+                  << "other     " << t.x_b << "/" << t.n_b << " = " << percent(t.p_b) << '\n'
+                  << "difference " << fixed(100 * t.difference, 1) << " points, 95% interval ["
+                  << fixed(100 * t.low, 1) << ", " << fixed(100 * t.high, 1)
+                  << "], z-test p = " << p_value(t.p_value_z)
+                  << ", Fisher's exact p = " << p_value(t.p_value_fisher) << '\n';
+    }
     if (o.ab.size() == 2) {
         const auto ab = rr::ab_test(p, o.ab[0], o.ab[1], o.planned);
         const auto& t = ab.test;
@@ -422,6 +442,9 @@ void add_referral(CLI::App& app, std::vector<command>& commands) {
     report->add_option("--planned", o->planned, "The A/B test's planned size per variant");
     report->add_option("--seed", o->seed, "Bootstrap seed (1)");
     report->add_option("--resamples", o->resamples, "Bootstrap resamples (2000)");
+    report->add_option("--other-leads", o->other_leads,
+                       "Leads of the period from other sources, to compare conversion with");
+    report->add_option("--other-converted", o->other_converted, "How many of them converted");
     commands.push_back({report, [o] { return run_report(*o); }});
 
     auto* import = referral->add_subcommand(
