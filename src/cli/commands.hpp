@@ -29,5 +29,6 @@ void add_naics(CLI::App& app, std::vector<command>& commands);
 void add_export(CLI::App& app, std::vector<command>& commands);
 void add_assign(CLI::App& app, std::vector<command>& commands);
 void add_simulate(CLI::App& app, std::vector<command>& commands);
+void add_referral(CLI::App& app, std::vector<command>& commands);
 
 }  // namespace refmatch::cli

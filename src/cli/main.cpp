@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
     refmatch::cli::add_export(app, commands);
     refmatch::cli::add_assign(app, commands);
     refmatch::cli::add_simulate(app, commands);
+    refmatch::cli::add_referral(app, commands);
 
     try {
         app.parse(argc, argv);

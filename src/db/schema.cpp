@@ -15,7 +15,7 @@ namespace {
 // ';'-joined, consents with their personal limits as `case_study:2/365/90`), so that one parser
 // (refmatch::io's record rules) reads files and database alike. `revision` is the program
 // revision of the transaction that last wrote a row: `refresh` reads only what changed.
-constexpr std::array<const char*, 1> migrations = {
+constexpr std::array<const char*, 2> migrations = {
     R"sql(
 CREATE TABLE program_state (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
@@ -90,6 +90,82 @@ CREATE TRIGGER usage_ledger_no_update BEFORE UPDATE ON usage_ledger
 BEGIN SELECT RAISE(ABORT, 'the usage ledger is append-only'); END;
 CREATE TRIGGER usage_ledger_no_delete BEFORE DELETE ON usage_ledger
 BEGIN SELECT RAISE(ABORT, 'the usage ledger is append-only'); END;
+)sql",
+    // The referral program (refmatch::referrals, docs/referrals.md): fields as its files write
+    // them, so one set of record rules reads both.
+    R"sql(
+CREATE TABLE referral_rules (
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    rules  TEXT NOT NULL  -- rules.json's text
+) STRICT;
+
+CREATE TABLE referral_account (
+    position          INTEGER NOT NULL UNIQUE,  -- the order accounts were added in
+    id                TEXT PRIMARY KEY,
+    name              TEXT NOT NULL,
+    domain            TEXT,
+    country           TEXT,
+    kind              TEXT NOT NULL CHECK (kind IN ('customer', 'opportunity')),
+    since             TEXT,
+    first_year_value  TEXT,
+    referral_id       TEXT
+) STRICT;
+
+CREATE TABLE referral (
+    position        INTEGER NOT NULL UNIQUE,  -- the order referrals were added in
+    id              TEXT PRIMARY KEY,
+    referrer_id     TEXT NOT NULL,
+    name            TEXT,
+    domain          TEXT,
+    email           TEXT,
+    country         TEXT,
+    channel         TEXT,
+    campaign        TEXT,
+    variant         TEXT,
+    referred_on     TEXT NOT NULL,
+    qualified_on    TEXT,
+    converted_on    TEXT,
+    opportunity_id  TEXT,
+    deal_value      TEXT,
+    status          TEXT NOT NULL
+        CHECK (status IN ('new', 'qualified', 'converted', 'lost', 'rejected'))
+) STRICT;
+
+CREATE TABLE reward (
+    position     INTEGER NOT NULL UNIQUE,
+    id           TEXT PRIMARY KEY,
+    referral_id  TEXT NOT NULL REFERENCES referral (id),
+    side         TEXT NOT NULL CHECK (side IN ('referrer', 'referred')),
+    recipient    TEXT,
+    kind         TEXT NOT NULL,
+    amount       TEXT NOT NULL,
+    state        TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'issued', 'held', 'void')),
+    earned_on    TEXT NOT NULL
+) STRICT;
+
+-- Manual decisions on a referral's checks: append-only, with who and why.
+CREATE TABLE referral_override (
+    seq          INTEGER PRIMARY KEY,
+    referral_id  TEXT NOT NULL REFERENCES referral (id),
+    level        TEXT NOT NULL CHECK (level IN ('pass', 'review', 'reject')),
+    by           TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    on_day       TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER referral_override_no_update BEFORE UPDATE ON referral_override
+BEGIN SELECT RAISE(ABORT, 'the referral overrides are append-only'); END;
+CREATE TRIGGER referral_override_no_delete BEFORE DELETE ON referral_override
+BEGIN SELECT RAISE(ABORT, 'the referral overrides are append-only'); END;
+
+-- The findings of the last check run.
+CREATE TABLE referral_check (
+    referral_id  TEXT NOT NULL REFERENCES referral (id),
+    kind         TEXT NOT NULL,
+    level        TEXT NOT NULL CHECK (level IN ('pass', 'review', 'reject')),
+    reason       TEXT NOT NULL,
+    evidence     TEXT  -- ';'-joined ids
+) STRICT;
+CREATE INDEX referral_check_referral ON referral_check (referral_id);
 )sql",
 };
 

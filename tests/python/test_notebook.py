@@ -47,9 +47,24 @@ def test_quickstart_notebook_runs_and_shows_real_values(monkeypatch: pytest.Monk
     assert summary["value_at_risk"] == pytest.approx(report.value_at_risk)
     assert summary["at_quota"] > 0
 
+    referral_cell = next(c for c in notebook.cells
+                         if "referrals-summary" in c.metadata.get("tags", []))
+    text = "".join(o.get("text", "") for o in referral_cell.outputs if o.output_type == "stream")
+    shown = json.loads(text.strip().splitlines()[-1])
+    referrals, _ = refmatch.generate_referrals(5000, 1000, seed=7)
+    ab = refmatch.referral_ab_test(referrals, "A", "B", planned_per_variant=3000)
+    value = referrals.referred_value(seed=1)
+    assert shown["referrals"] == len(referrals)
+    assert shown["rings_found"] is True
+    assert shown["findings"] == len(referrals.check())
+    assert shown["p_value_fisher"] == pytest.approx(ab["p_value_fisher"])
+    assert shown["stopped_early"] is True
+    assert shown["value_interval"] == pytest.approx([value["low"], value["high"]])
+
     images = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
               if "image/png" in o.get("data", {})]
-    assert len(images) == 2  # the gap heatmap and the headroom histogram
+    # The gap heatmap, the headroom histogram, the referral funnel and the A/B and value chart.
+    assert len(images) == 4
     errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]
     assert not errors
