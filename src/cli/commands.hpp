@@ -28,5 +28,7 @@ void add_import(CLI::App& app, std::vector<command>& commands);
 void add_naics(CLI::App& app, std::vector<command>& commands);
 void add_export(CLI::App& app, std::vector<command>& commands);
 void add_assign(CLI::App& app, std::vector<command>& commands);
+void add_request(CLI::App& app, std::vector<command>& commands);
+void add_queue(CLI::App& app, std::vector<command>& commands);
 
 }  // namespace refmatch::cli

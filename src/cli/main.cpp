@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
     refmatch::cli::add_naics(app, commands);
     refmatch::cli::add_export(app, commands);
     refmatch::cli::add_assign(app, commands);
+    refmatch::cli::add_request(app, commands);
+    refmatch::cli::add_queue(app, commands);
 
     try {
         app.parse(argc, argv);
