@@ -583,16 +583,16 @@ TEST(RequestProperty, RandomOperationsAgreeWithTheModel) {
                 if (it == next.end()) return 0;
                 return it->second[rng() % it->second.size()];
             };
-            const unsigned choice = n == 0 || rng() % 12 == 0 ? 0
-                                    : rng() % 3 != 0          ? natural()
-                                                              : rng() % 11;
+            const auto choice = static_cast<unsigned>(n == 0 || rng() % 12 == 0 ? 0
+                                                      : rng() % 3 != 0          ? natural()
+                                                                                : rng() % 11);
             switch (choice) {
                 case 0: {
                     op = "create";
                     const bool self = rng() % 5 == 0;
                     auto nr = ask_for("P-" + std::to_string(1 + rng() % 3),
                                       self ? activity::name_drop : activity::sales_call, 0,
-                                      1 + rng() % 2);
+                                      static_cast<std::uint32_t>(1 + rng() % 2));
                     nr.needed_by = today + days(static_cast<int>(rng() % 6));
                     ok = attempt([&] { f.book->create(nr, who); });
                     EXPECT_TRUE(ok);

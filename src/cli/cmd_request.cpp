@@ -37,6 +37,7 @@ struct request_flags {
     std::string notes;
     // pick
     std::vector<std::string> references;
+    bool top = false;
     // ask, contact
     std::string channel = "email";
     std::string outcome = "no_answer";
@@ -329,7 +330,17 @@ int run(const std::string& verb, const request_flags& f) {
         return 0;
     }
     if (verb == "pick") {
-        s.book->pick(f.id, f.references, by);
+        auto refs = f.references;
+        if (f.top) {
+            // The best candidates of the last proposal, as many as the request wants.
+            const auto r = s.book->get(f.id);
+            for (const auto& c : r.candidates)
+                if (refs.size() < r.wanted) refs.push_back(c.reference_id);
+            if (refs.empty())
+                throw validation_error("request " + std::to_string(f.id) +
+                                       ": --top: no candidates proposed (run request propose)");
+        }
+        s.book->pick(f.id, refs, by);
     } else if (verb == "approve") {
         s.book->approve(f.id, by);
     } else if (verb == "decline") {
@@ -447,7 +458,8 @@ void add_request(CLI::App& app, std::vector<command>& commands) {
     {
         auto [sub, f] =
             add("pick", "Attach references and ask their owners (self-serve: fulfil).", true);
-        sub->add_option("references", f->references, "Reference ids")->required();
+        sub->add_option("references", f->references, "Reference ids");
+        sub->add_flag("--top", f->top, "The best candidates of the last proposal");
     }
     add("approve", "The owner approves: the references are held.", true);
     add("decline", "The owner (when asked) or the customer (when contacted) declines.", true);

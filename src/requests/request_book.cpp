@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <set>
@@ -349,16 +350,21 @@ struct request_book::impl {
         }
     }
 
-    void remember_declines(const request& r, attachment_state from, const char* by_whom,
-                           const request_actor& by) {
-        db::statement s(conn,
-                        "INSERT INTO request_decline (request_id, reference_id, opportunity_id, "
-                        "activity, by_whom, at) SELECT ?1, reference_id, ?2, ?3, ?4, ?5 FROM "
-                        "request_reference WHERE request_id = ?1 AND state = ?6",
-                        "decline a request");
-        s.bind(1, r.id).bind(2, r.opportunity_id).bind(3, activity_name(r.activity));
-        s.bind(4, std::string_view(by_whom)).bind(5, iso_time(by.now)).bind(6, to_string(from));
-        s.run();
+    // Remembers who declined, for the references now in one of the `from` states (before they
+    // change: earlier rounds' declines are remembered already).
+    void remember_declines(const request& r, std::initializer_list<attachment_state> from,
+                           const char* by_whom, const request_actor& by) {
+        for (const auto f : from) {
+            db::statement s(
+                conn,
+                "INSERT INTO request_decline (request_id, reference_id, "
+                "opportunity_id, activity, by_whom, at) SELECT ?1, reference_id, ?2, "
+                "?3, ?4, ?5 FROM request_reference WHERE request_id = ?1 AND state = ?6",
+                "decline a request");
+            s.bind(1, r.id).bind(2, r.opportunity_id).bind(3, activity_name(r.activity));
+            s.bind(4, std::string_view(by_whom)).bind(5, iso_time(by.now)).bind(6, to_string(f));
+            s.run();
+        }
     }
 
     // Takes a hold on every attached reference (checked one by one).
@@ -435,6 +441,7 @@ const request_policy& request_book::policy() const noexcept {
 std::int64_t request_book::create(const new_request& r, const request_actor& by) {
     auto& m = *impl_;
     std::lock_guard lock(m.mutex);
+    m.db.refresh();  // the prospects other connections added
     const auto p = m.prog();
     const std::string what = "new request for '" + r.opportunity_id + "'";
     if (r.requester.empty()) throw validation_error(what, "requester", "a name", "");
@@ -556,8 +563,8 @@ void request_book::decline(std::int64_t id, const request_actor& by) {
         const date today = day_of(by.now);
         if (r.status == request_status::customer_asked) {
             expect(r, request_status::customer_declined, "decline", today);
+            m.remember_declines(r, {attachment_state::held}, "customer", by);
             m.set_attachments(r, {attachment_state::held}, attachment_state::customer_declined);
-            m.remember_declines(r, attachment_state::customer_declined, "customer", by);
             db::statement o(m.conn,
                             "UPDATE request_outreach SET outcome = 'declined' WHERE id = (SELECT "
                             "max(id) FROM request_outreach WHERE request_id = ?1)",
@@ -566,9 +573,9 @@ void request_book::decline(std::int64_t id, const request_actor& by) {
             return request_status::customer_declined;
         }
         expect(r, request_status::owner_declined, "decline", today);
+        m.remember_declines(r, {attachment_state::attached, attachment_state::held}, "owner", by);
         m.set_attachments(r, {attachment_state::attached, attachment_state::held},
                           attachment_state::owner_declined);
-        m.remember_declines(r, attachment_state::owner_declined, "owner", by);
         return request_status::owner_declined;
     });
 }
@@ -618,8 +625,8 @@ void request_book::contact(std::int64_t id, outreach_channel channel, outreach_o
             case outreach_outcome::accepted:
                 return request_status::accepted;
             case outreach_outcome::declined:
+                m.remember_declines(r, {attachment_state::held}, "customer", by);
                 m.set_attachments(r, {attachment_state::held}, attachment_state::customer_declined);
-                m.remember_declines(r, attachment_state::customer_declined, "customer", by);
                 return request_status::customer_declined;
             case outreach_outcome::no_answer:
                 break;
