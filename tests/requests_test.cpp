@@ -630,7 +630,7 @@ TEST(RequestProperty, RandomOperationsAgreeWithTheModel) {
                 case 2: {
                     op = "pick";
                     std::vector<std::string> pick;
-                    const auto k = rng() % 4 == 0 ? 2 : 1;
+                    const std::size_t k = rng() % 4 == 0 ? 2 : 1;
                     for (std::size_t i = 0; i < k; ++i) pick.push_back(refs[rng() % refs.size()]);
                     ok = attempt([&] { f.book->pick(static_cast<std::int64_t>(id), pick, who); });
                     bool expect_ok =
