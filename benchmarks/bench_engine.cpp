@@ -108,6 +108,31 @@ BENCHMARK(BM_Match_EngineActivity)
     ->Arg(1000000)
     ->Unit(benchmark::kMicrosecond);
 
+// The same match with live holds of reference requests (match_options::holds): `range(1)` holds
+// of the activity on references spread over the program, each candidate's quota state counting
+// its own. With none (the program without requests) the scan looks up nothing.
+void BM_Match_EngineHolds(benchmark::State& state) {
+    auto& f = program_of(static_cast<std::size_t>(state.range(0)));
+    auto o = activity_options(f);
+    const auto refs = f.prog->references.all();
+    std::vector<live_hold> holds;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(state.range(1)); ++i)
+        holds.push_back({refs[(i * 7919) % refs.size()].id, activity::sales_call,
+                         f.now + std::chrono::days(static_cast<int>(i % 30))});
+    o.holds = std::make_shared<const hold_index>(std::move(holds));
+    std::size_t i = 0;
+    for (auto _ : state) {
+        auto out = f.fast->match(f.prospects[i++ % f.prospects.size()], 10, o);
+        benchmark::DoNotOptimize(out);
+    }
+    set_reference_counters(state, *f.fast);
+}
+BENCHMARK(BM_Match_EngineHolds)
+    ->Args({1000000, 0})
+    ->Args({1000000, 1000})
+    ->Args({1000000, 100000})
+    ->Unit(benchmark::kMicrosecond);
+
 // Each kernel on the same 1M-reference program (0 scalar, 1 AVX2, 2 AVX-512).
 void BM_Match_Kernel(benchmark::State& state) {
     auto& f = program_of(1000000);

@@ -14,6 +14,7 @@ PYBIND11_MODULE(_refmatch, m) {
     refmatch::python::bind_io(m);
     refmatch::python::bind_engine(m);
     refmatch::python::bind_db(m);
+    refmatch::python::bind_requests(m);
     refmatch::python::bind_crm(m);
     refmatch::python::bind_assignment(m);
     refmatch::python::bind_simulation(m);

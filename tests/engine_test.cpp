@@ -9,7 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -448,7 +450,28 @@ void expect_same(const std::vector<match_result>& got, const std::vector<oracle:
         EXPECT_NEAR(got[i].components.geography, want[i].components.geography, 1e-12) << context;
         EXPECT_NEAR(got[i].components.product, want[i].components.product, 1e-12) << context;
         EXPECT_NEAR(got[i].components.size, want[i].components.size, 1e-12) << context;
+        if (got[i].quota) {
+            EXPECT_EQ(got[i].quota->used, want[i].used) << context;
+        }
     }
+}
+
+// Live holds on random references of `prog`, mostly of the prospect's activity (the others are
+// there to be ignored), dated around `today`.
+std::shared_ptr<const hold_index> random_holds(std::mt19937_64& rng, const program& prog,
+                                               const prospect& p) {
+    const auto refs = prog.references.all();
+    if (refs.empty()) return nullptr;
+    std::vector<live_hold> holds;
+    const auto n = rng() % (2 * refs.size() + 1);
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto other =
+            activity_id{static_cast<std::uint16_t>(rng() % prog.vocab->activities.size())};
+        holds.push_back({refs[rng() % refs.size()].id,
+                         p.activity && rng() % 4 != 0 ? *p.activity : other,
+                         today + std::chrono::days(static_cast<int>(rng() % 121) - 60)});
+    }
+    return std::make_shared<const hold_index>(std::move(holds));
 }
 
 TEST(EngineOracle, RandomProgramsMatchTheOracle) {
@@ -457,7 +480,7 @@ TEST(EngineOracle, RandomProgramsMatchTheOracle) {
     std::vector<scan_kernel> kernels;
     for (auto k : {scan_kernel::scalar, scan_kernel::avx2, scan_kernel::avx512})
         if (scan_kernel_supported(k)) kernels.push_back(k);
-    int compared = 0, non_empty = 0, with_activity = 0;
+    int compared = 0, non_empty = 0, with_activity = 0, changed_by_holds = 0;
     for (int round = 0; round < 36; ++round) {
         const auto prog = random_program(rng, sizes[round % 6]);
         std::vector<std::unique_ptr<engine>> engines;
@@ -465,9 +488,24 @@ TEST(EngineOracle, RandomProgramsMatchTheOracle) {
             engines.push_back(std::make_unique<engine>(*prog, engine_options{k}));
         for (int q = 0; q < 25; ++q) {
             const auto p = random_prospect(rng, *prog);
-            const auto o = random_options(rng);
+            auto o = random_options(rng);
             const std::size_t ks[] = {0, 1, 3, 10, 100000};
             const std::size_t k = ks[rng() % 5];
+            if (rng() % 2) {
+                o.holds = random_holds(rng, *prog, p);
+                if (o.holds && k > 0) {
+                    auto plain = o;
+                    plain.holds.reset();
+                    const auto a = oracle::match(*prog, p, k, o);
+                    const auto b = oracle::match(*prog, p, k, plain);
+                    changed_by_holds +=
+                        a.size() != b.size() ||
+                        !std::equal(a.begin(), a.end(), b.begin(),
+                                    [](const auto& x, const auto& y) {
+                                        return x.id == y.id && x.final_score == y.final_score;
+                                    });
+                }
+            }
             const auto want = oracle::match(*prog, p, k, o);
             for (std::size_t e = 0; e < engines.size(); ++e) {
                 const auto got = engines[e]->match(p, k, o);
@@ -485,6 +523,8 @@ TEST(EngineOracle, RandomProgramsMatchTheOracle) {
     // The comparison is not vacuous: most queries return references, many under quota rules.
     EXPECT_GT(non_empty, compared / 3);
     EXPECT_GT(with_activity, compared / 10);
+    // Live holds changed the answer of many queries (eligibility or fatigue).
+    EXPECT_GT(changed_by_holds, compared / 20);
 }
 
 TEST(EngineOracle, LargeCatalogue) {

@@ -19,6 +19,8 @@ from refmatch._refmatch import (  # noqa: F401
     Error,
     GapCell,
     GapReport,
+    HoldConflict,
+    IllegalTransition,
     ImportReport,
     MatchCancelled,
     MatchOptions,
@@ -78,6 +80,7 @@ from refmatch._refmatch import (  # noqa: F401
     standard_vocabulary,
 )
 from refmatch._database import ProgramDatabase, open_database  # noqa: F401
+from refmatch._requests import RequestBook, open_requests  # noqa: F401
 from refmatch._crm import import_crm  # noqa: F401
 from refmatch._engine import analyse_gaps, engine_for, match, match_batch, results_frame  # noqa: F401
 from refmatch._assignment import Assignment, assign  # noqa: F401

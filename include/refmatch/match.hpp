@@ -7,6 +7,7 @@
 #include <refmatch/activity.hpp>
 #include <refmatch/date.hpp>
 #include <refmatch/error.hpp>
+#include <refmatch/live_holds.hpp>
 #include <refmatch/quota_state.hpp>
 #include <refmatch/reference.hpp>
 
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -119,6 +121,11 @@ struct match_options {
     /// candidates only (not for every reference), possibly from several threads at once in a
     /// batch, while the engine holds a read lock on the usage ledger: it must not record usage.
     std::function<bool(const reference_customer&)> predicate;
+
+    /// Live holds (of reference requests): with an activity in force, the holds of that activity
+    /// on a reference count like uses in its quota state, eligibility and fatigue (scoring.md,
+    /// "Holds"). Null or empty: no holds, and the scan does not look for any.
+    std::shared_ptr<const hold_index> holds;
 
     /// Build the human-readable `reason` of each result (the numbers are always filled in).
     bool explain = true;

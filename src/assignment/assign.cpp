@@ -12,6 +12,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <string>
 #include <unordered_map>
@@ -111,7 +112,14 @@ public:
         query_options_ = options.match;
         query_options_.activity.reset();
         query_options_.use_prospect_activity = true;
-        for (const auto& h : options.holds) holds_[h.reference_id].push_back({h.activity, h.day});
+        // The engine counts the live holds in every candidate's quota state (eligibility,
+        // fatigue, the `used` the headroom is read from); the cap per reference counts them too.
+        std::vector<live_hold> all = options.holds;
+        if (options.match.holds)
+            all.insert(all.end(), options.match.holds->holds().begin(),
+                       options.match.holds->holds().end());
+        for (const auto& h : all) holds_[h.reference_id].push_back({h.activity, h.day});
+        if (!all.empty()) query_options_.holds = std::make_shared<const hold_index>(std::move(all));
 
         double largest = 0.0;
         demands_.reserve(demands.size());
@@ -208,24 +216,11 @@ private:
         const auto ref = reference_index(r.reference_id);
         const auto act = activity_key(d);
         if (const auto l = find_lane(ref, act); l != none) return l;
-        std::vector<date> days;
-        if (const auto it = holds_.find(r.reference_id); it != holds_.end())
-            for (const auto& [a, day] : it->second)
-                if (a.value == act) days.push_back(day);
         lane fresh;
         fresh.reference = ref;
         fresh.activity = act;
-        if (days.empty() || !r.quota) {
-            // The engine's result carries the evaluator's state (without holds).
-            fresh.quota = detail::headroom(r.quota);
-        } else {
-            // Live holds on this lane: ask the evaluator again, with them.
-            const auto& prog = engine_.source();
-            const auto record = prog.references.at(r.reference_id);
-            const auto reader = prog.usage.read();
-            fresh.quota = detail::headroom(
-                evaluate_quota(record, r.quota->activity, prog.quotas, reader, now_, days));
-        }
+        // The engine's result carries the evaluator's state, live holds included.
+        fresh.quota = detail::headroom(r.quota);
         const auto index = static_cast<std::uint32_t>(lanes_.size());
         lanes_.push_back(std::move(fresh));
         references_[ref].lanes.push_back(index);

@@ -30,5 +30,7 @@ void add_export(CLI::App& app, std::vector<command>& commands);
 void add_assign(CLI::App& app, std::vector<command>& commands);
 void add_simulate(CLI::App& app, std::vector<command>& commands);
 void add_referral(CLI::App& app, std::vector<command>& commands);
+void add_request(CLI::App& app, std::vector<command>& commands);
+void add_queue(CLI::App& app, std::vector<command>& commands);
 
 }  // namespace refmatch::cli

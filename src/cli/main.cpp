@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
     refmatch::cli::add_assign(app, commands);
     refmatch::cli::add_simulate(app, commands);
     refmatch::cli::add_referral(app, commands);
+    refmatch::cli::add_request(app, commands);
+    refmatch::cli::add_queue(app, commands);
 
     try {
         app.parse(argc, argv);

@@ -98,6 +98,7 @@ inline match_options to_match_options(const program& prog, const match_flags& f)
     o.cover_all_products = f.cover_all_products;
     o.min_score = f.min_score;
     o.exclusions = f.exclude;
+    o.holds = open_holds(f.program, *o.now);
     o.validate();
     return o;
 }

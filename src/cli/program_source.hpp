@@ -5,10 +5,12 @@
 
 #include <refmatch/db/database.hpp>
 #include <refmatch/io.hpp>
+#include <refmatch/requests/request_book.hpp>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -16,12 +18,35 @@ namespace refmatch::cli {
 
 inline constexpr const char* program_help = "Program directory or program database file";
 
+/// The databases this command opened for reading, by path: the live holds of a database's
+/// requests are read over the connection its program came from.
+inline std::map<std::string, std::shared_ptr<database>>& opened_databases() {
+    static std::map<std::string, std::shared_ptr<database>> open;
+    return open;
+}
+
+inline database& read_database(const std::string& path) {
+    auto& db = opened_databases()[path];
+    if (!db) {
+        database_options o;
+        o.read_only = true;
+        db = std::make_shared<database>(path, o);
+    }
+    return *db;
+}
+
 /// The program at `path`, for reading.
 inline std::shared_ptr<const program> open_program(const std::string& path) {
     if (std::filesystem::is_directory(path)) return load_program(path);
-    database_options o;
-    o.read_only = true;
-    return database(path, o).program();
+    return read_database(path).program();
+}
+
+/// The live holds of the requests at `now` when `path` is a database (null for files): matches
+/// and assignments on a database count them like uses (docs/requests.md).
+inline std::shared_ptr<const hold_index> open_holds(const std::string& path, date now) {
+    if (std::filesystem::is_directory(path)) return nullptr;
+    auto holds = request_book(read_database(path)).hold_index_at(std::chrono::sys_seconds{now});
+    return holds->empty() ? nullptr : holds;
 }
 
 /// Who and when a change made from the command line is recorded as: $USER (or "unknown") and

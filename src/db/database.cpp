@@ -168,6 +168,10 @@ const fs::path& database::path() const noexcept {
     return impl_->path;
 }
 
+const database_options& database::options() const noexcept {
+    return impl_->options;
+}
+
 std::shared_ptr<const program> database::program() const {
     std::lock_guard lock(impl_->mutex);
     return impl_->prog;

@@ -15,7 +15,7 @@ namespace {
 // ';'-joined, consents with their personal limits as `case_study:2/365/90`), so that one parser
 // (refmatch::io's record rules) reads files and database alike. `revision` is the program
 // revision of the transaction that last wrote a row: `refresh` reads only what changed.
-constexpr std::array<const char*, 2> migrations = {
+constexpr std::array<const char*, 3> migrations = {
     R"sql(
 CREATE TABLE program_state (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
@@ -91,8 +91,99 @@ BEGIN SELECT RAISE(ABORT, 'the usage ledger is append-only'); END;
 CREATE TRIGGER usage_ledger_no_delete BEFORE DELETE ON usage_ledger
 BEGIN SELECT RAISE(ABORT, 'the usage ledger is append-only'); END;
 )sql",
-    // The referral program (refmatch::referrals, docs/referrals.md): fields as its files write
-    // them, so one set of record rules reads both.
+    // 1 -> 2: reference requests (docs/requests.md). A request's status and its audit trail
+    // change together in one transaction; holds are `request_reference` rows in state 'held',
+    // live until `expires_on`; a fulfilled hold names the ledger row it became.
+    R"sql(
+CREATE TABLE request (
+    id              INTEGER PRIMARY KEY,
+    requester       TEXT NOT NULL,
+    opportunity_id  TEXT NOT NULL REFERENCES prospect (id),
+    activity        TEXT NOT NULL REFERENCES activity (name),
+    wanted          INTEGER NOT NULL CHECK (wanted >= 1),
+    needed_by       TEXT NOT NULL CHECK (needed_by GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    expires_on      TEXT NOT NULL,  -- open requests and their holds expire on this day
+    planned_on      TEXT,           -- the day the activity is scheduled (the holds' day)
+    created_at      TEXT NOT NULL,
+    notes           TEXT,
+    status          TEXT NOT NULL CHECK (status IN ('requested', 'proposed', 'approval_asked',
+                        'approved', 'owner_declined', 'customer_asked', 'accepted',
+                        'customer_declined', 'scheduled', 'fulfilled', 'cancelled', 'expired')),
+    status_at       TEXT NOT NULL   -- when it entered its status
+) STRICT;
+CREATE INDEX request_status ON request (status);
+
+-- The audit trail: every transition, who made it and when.
+CREATE TABLE request_transition (
+    id           INTEGER PRIMARY KEY,
+    request_id   INTEGER NOT NULL REFERENCES request (id),
+    at           TEXT NOT NULL,
+    who          TEXT NOT NULL,
+    from_status  TEXT,  -- NULL for the creation
+    to_status    TEXT NOT NULL,
+    comment      TEXT
+) STRICT;
+CREATE INDEX request_transition_request ON request_transition (request_id, id);
+
+-- The candidates the engine proposed, with their explanations.
+CREATE TABLE request_candidate (
+    request_id    INTEGER NOT NULL REFERENCES request (id),
+    position      INTEGER NOT NULL,
+    reference_id  TEXT NOT NULL REFERENCES reference_customer (id),
+    final_score   REAL NOT NULL,
+    reason        TEXT NOT NULL,
+    PRIMARY KEY (request_id, position)
+) STRICT;
+
+-- The references attached to a request; 'held' rows are the holds.
+CREATE TABLE request_reference (
+    request_id    INTEGER NOT NULL REFERENCES request (id),
+    reference_id  TEXT NOT NULL REFERENCES reference_customer (id),
+    state         TEXT NOT NULL CHECK (state IN ('attached', 'held', 'released', 'used',
+                      'owner_declined', 'customer_declined')),
+    hold_day      TEXT,     -- held: the day the hold is dated; used: the day of the use
+    customer_asked INTEGER NOT NULL DEFAULT 0 CHECK (customer_asked IN (0, 1)),
+    event_id      INTEGER REFERENCES usage_ledger (event_id),
+    PRIMARY KEY (request_id, reference_id)
+) STRICT;
+CREATE INDEX request_reference_held ON request_reference (state, reference_id);
+
+-- Declines remembered: a customer who declined is not proposed again for the opportunity.
+CREATE TABLE request_decline (
+    request_id      INTEGER NOT NULL REFERENCES request (id),
+    reference_id    TEXT NOT NULL REFERENCES reference_customer (id),
+    opportunity_id  TEXT NOT NULL,
+    activity        TEXT NOT NULL REFERENCES activity (name),
+    by_whom         TEXT NOT NULL CHECK (by_whom IN ('owner', 'customer')),
+    at              TEXT NOT NULL
+) STRICT;
+CREATE INDEX request_decline_opportunity ON request_decline (opportunity_id, reference_id);
+
+-- Outreach: each contact attempt with the customer.
+CREATE TABLE request_outreach (
+    id            INTEGER PRIMARY KEY,
+    request_id    INTEGER NOT NULL REFERENCES request (id),
+    channel       TEXT NOT NULL CHECK (channel IN ('email', 'phone', 'video', 'in_person',
+                      'social')),
+    day           TEXT NOT NULL,
+    outcome       TEXT NOT NULL CHECK (outcome IN ('no_answer', 'accepted', 'declined')),
+    who           TEXT NOT NULL,
+    at            TEXT NOT NULL
+) STRICT;
+CREATE INDEX request_outreach_request ON request_outreach (request_id, id);
+
+CREATE TABLE request_feedback (
+    request_id  INTEGER PRIMARY KEY REFERENCES request (id),
+    rating      INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+    outcome     TEXT,
+    again       INTEGER NOT NULL CHECK (again IN (0, 1)),
+    comment     TEXT,
+    who         TEXT NOT NULL,
+    at          TEXT NOT NULL
+) STRICT;
+)sql",
+    // 2 -> 3: the referral program (refmatch::referrals, docs/referrals.md): fields as its files
+    // write them, so one set of record rules reads both.
     R"sql(
 CREATE TABLE referral_rules (
     id     INTEGER PRIMARY KEY CHECK (id = 1),

@@ -131,6 +131,10 @@ public:
         check(sqlite3_bind_int64(stmt_, i, v));
         return *this;
     }
+    statement& bind_real(int i, double v) {
+        check(sqlite3_bind_double(stmt_, i, v));
+        return *this;
+    }
     /// Steps once: true while a row is there, false when done.
     bool step() {
         const int rc = sqlite3_step(stmt_);
@@ -156,6 +160,7 @@ public:
                  : std::string_view();
     }
     [[nodiscard]] std::int64_t integer(int i) const { return sqlite3_column_int64(stmt_, i); }
+    [[nodiscard]] double real(int i) const { return sqlite3_column_double(stmt_, i); }
     [[nodiscard]] int columns() const { return sqlite3_column_count(stmt_); }
     [[nodiscard]] std::string_view column_name(int i) const {
         return sqlite3_column_name(stmt_, i);

@@ -141,6 +141,16 @@ inline std::vector<scored> match(const program& prog, const prospect& p, std::si
                 if (age >= 0 && age < static_cast<long>(limit.window_days)) ++used;
                 if (age >= 0 && age < static_cast<long>(limit.cooldown_days)) cooling = true;
             }
+            // Live holds count like uses, and block within the cooldown before or after their
+            // day (scoring.md, "Holds").
+            if (o.holds)
+                for (const auto& h : o.holds->holds()) {
+                    if (h.reference_id != r.id || h.activity != act) continue;
+                    ++used;
+                    const long gap = (h.day - now).count();
+                    if ((gap < 0 ? -gap : gap) < static_cast<long>(limit.cooldown_days))
+                        cooling = true;
+                }
             if (limit.max_uses && used >= *limit.max_uses) continue;
             if (cooling) continue;
             s.used = used;

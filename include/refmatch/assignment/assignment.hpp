@@ -8,6 +8,7 @@
 
 #include <refmatch/activity.hpp>
 #include <refmatch/date.hpp>
+#include <refmatch/live_holds.hpp>
 #include <refmatch/match.hpp>
 #include <refmatch/prospect.hpp>
 #include <refmatch/quota.hpp>
@@ -36,15 +37,6 @@ struct assignment_demand {
     /// Multiplies the demand's scores in the objective when `assignment_options::weighted`
     /// (deal value, priority); finite and >= 0.
     double weight = 1.0;
-};
-
-/// A slot already promised on a reference (a hold of the request workflow): it counts like a
-/// use for the headroom and the fatigue of `activity`, and blocks an activity with a cooldown
-/// when dated within `cooldown_days` of `now`, before or after (scoring.md, "Holds").
-struct live_hold {
-    std::string reference_id;
-    activity_id activity;
-    date day;  ///< the day the activity is planned
 };
 
 /// How an assignment is computed.

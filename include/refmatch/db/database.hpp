@@ -73,7 +73,7 @@ struct ledger_entry {
 class database {
 public:
     /// The schema version this library writes; older files are migrated on open.
-    static constexpr int schema_version = 2;
+    static constexpr int schema_version = 3;
 
     /// Opens (or, with `options.create`, creates) the database at `path`.
     /// @throws database_error: not a database, truncated, newer schema, missing file without
@@ -86,6 +86,8 @@ public:
     database& operator=(const database&) = delete;
 
     [[nodiscard]] const std::filesystem::path& path() const noexcept;
+    /// The options it was opened with (layers over the database open their connections alike).
+    [[nodiscard]] const database_options& options() const noexcept;
 
     /// The in-memory program, kept in step with every commit this object makes or `refresh`es.
     /// It is replaced by a new object only when the whole program changes (an import by another

@@ -109,7 +109,8 @@ inline std::vector<match_result> engine::match_one(const detail::match_snapshot&
                                                    detail::match_workspace& ws, const prospect& p,
                                                    const resolved_codes& codes, std::size_t k,
                                                    const match_options& options) const {
-    detail::match_run run{s, ws, *program_, options, k, {}, {}, {}, 0, options.weights.sum(), {}};
+    detail::match_run run{
+        s, ws, *program_, options, k, {}, {}, {}, nullptr, 0, options.weights.sum(), {}};
     run.activity = detail::activity_in_force(options, p, *s.vocab);
     if (run.activity) run.now = *options.now;
     if (k == 0 || s.size_count() == 0) return {};

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -32,7 +33,8 @@ struct match_run {
     std::optional<activity_id> activity;
     date now{};
     std::optional<usage_ledger::reader> ledger;
-    std::uint32_t requested = 0;  // |P|
+    const hold_index* holds = nullptr;  // null without live holds: the check looks up nothing
+    std::uint32_t requested = 0;        // |P|
     double weight_sum = 1.0;
     std::vector<ranked> heap;
     bool cover_all = false;          // a cover-all-products filter with products requested
@@ -70,6 +72,11 @@ struct match_run {
         return static_cast<std::int32_t>(std::min(t, 1.0e9));
     }
 
+    // The live holds of the activity in force on reference `r` (empty without holds).
+    [[nodiscard]] std::span<const date> holds_of(const reference_customer& r) const {
+        return holds ? holds->days(r.id, *activity) : std::span<const date>{};
+    }
+
     std::int32_t check(std::uint32_t i) {
         const double base = base_of(i);
         const bool full = heap.size() >= k;
@@ -82,7 +89,8 @@ struct match_run {
         double factor = 1.0;
         std::uint32_t used = 0;
         if (activity) {
-            const quota_state q = evaluate_quota(r, *activity, prog.quotas, *ledger, now);
+            const quota_state q =
+                evaluate_quota(r, *activity, prog.quotas, *ledger, now, holds_of(r));
             if (!q.eligible()) return threshold();
             used = q.used;
             factor = 1.0 - options.fatigue_weight * q.utilisation;
@@ -291,6 +299,8 @@ inline void scan(match_run& run, scan_kernel kernel) {
     const auto& s = run.snap;
     const auto& ws = run.ws;
     if (run.activity) run.ledger.emplace(run.prog.usage.read());
+    if (run.activity && run.options.holds && !run.options.holds->empty())
+        run.holds = run.options.holds.get();
     run.heap.reserve(std::min(run.k, s.size_count()));
     const scan_input in{s.industry.data(),
                         s.geography.data(),
@@ -345,8 +355,8 @@ inline std::vector<match_result> collect_results(match_run& run, const prospect&
         r.products_matched = ws.product_count[s.product_set[i]];
         r.products_requested = run.requested;
         if (run.activity) {
-            const quota_state q =
-                evaluate_quota(rec, *run.activity, run.prog.quotas, *run.ledger, run.now);
+            const quota_state q = evaluate_quota(rec, *run.activity, run.prog.quotas, *run.ledger,
+                                                 run.now, run.holds_of(rec));
             r.fatigue_factor = 1.0 - options.fatigue_weight * q.utilisation;
             r.quota = q;
         }

@@ -1,0 +1,126 @@
+"""Reference requests from Python: the workflow on the sample database, refused operations, holds
+in the assignment, queues and service figures as DataFrames."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import refmatch
+
+UTC = dt.timezone.utc
+DAY = dt.date(2025, 6, 30)  # the sample program's day
+
+
+def at(hours: float) -> dt.datetime:
+    return dt.datetime(2025, 6, 30, 9, tzinfo=UTC) + dt.timedelta(hours=hours)
+
+
+@pytest.fixture()
+def book(tmp_path: Path) -> refmatch.RequestBook:
+    db = refmatch.open_database(tmp_path / "program.db", create=True)
+    db.import_program(refmatch.sample_program_dir(), recorded_by="setup",
+                      recorded_at=dt.datetime(2025, 6, 1, tzinfo=UTC))
+    return refmatch.RequestBook(db)
+
+
+def test_a_request_from_ask_to_feedback(book: refmatch.RequestBook) -> None:
+    rid = book.create("P-0001", "sales_call", DAY + dt.timedelta(days=5), by="rep", now=at(0))
+    candidates = book.propose(rid, by="pm", now=at(1))
+    assert list(candidates.columns) == ["reference_id", "final_score", "reason"]
+    assert len(candidates) == 5
+    assert candidates["final_score"].is_monotonic_decreasing
+    chosen = candidates["reference_id"][0]
+    book.pick(rid, chosen, by="pm", now=at(2))
+    book.approve(rid, by="owner", now=at(3))
+    holds = book.live_holds(now=at(3))
+    assert holds.to_dict("records") == [
+        {"reference_id": chosen, "activity": "sales_call", "day": DAY + dt.timedelta(days=5)}]
+    book.ask(rid, "phone", by="pm", now=at(4))
+    book.accept(rid, by="pm", now=at(5))
+    book.schedule(rid, DAY + dt.timedelta(days=3), by="pm", now=at(6))
+    book.fulfil(rid, by="pm", now=at(80))
+    book.feedback(rid, 4, outcome="deal won", comment="good call", by="rep", now=at(90))
+    r = book.get(rid)
+    assert r["status"] == "fulfilled"
+    assert list(r["trail"]["to_status"]) == ["requested", "proposed", "approval_asked",
+                                              "approved", "customer_asked", "accepted",
+                                              "scheduled", "fulfilled"]
+    assert r["trail"]["at"].iloc[-1] == pd.Timestamp(at(80))
+    assert r["feedback"] == {"rating": 4, "outcome": "deal won", "would_do_again": True,
+                             "comment": "good call"}
+    event = r["references"]["event_id"][0]
+    history = book._db.history(chosen)
+    row = history[history["event_id"] == event]
+    assert list(row["opportunity_id"]) == ["P-0001"]
+    assert list(row["date"]) == [pd.Timestamp(DAY + dt.timedelta(days=3))]
+    frame = book.requests()
+    assert list(frame["status"]) == ["fulfilled"] and frame["id"][0] == rid
+    assert book.live_holds(now=at(80)).empty
+
+
+def test_refused_operations_raise_and_change_nothing(book: refmatch.RequestBook) -> None:
+    rid = book.create("P-0001", "sales_call", DAY + dt.timedelta(days=5), now=at(0))
+    with pytest.raises(refmatch.IllegalTransition,
+                       match=r"cannot approve a request that is requested \(approve needs "
+                             r"approval_asked\); nothing changed"):
+        book.approve(rid, now=at(1))
+    assert book.get(rid)["status"] == "requested"
+    with pytest.raises(ValueError, match="timezone-aware"):
+        book.cancel(rid, now=dt.datetime(2025, 7, 1))
+    with pytest.raises(refmatch.NotFoundError, match="no request 99"):
+        book.get(99)
+
+
+def test_the_last_slot_cannot_be_promised_twice(book: refmatch.RequestBook) -> None:
+    first = book.create("P-0001", "sales_call", DAY + dt.timedelta(days=5), now=at(0))
+    ref = book.propose(first, now=at(0))["reference_id"][0]
+    # Fill the reference's sales calls with holds until one more is refused.
+    taken = 0
+    while True:
+        rid = book.create("P-0002", "sales_call", DAY + dt.timedelta(days=5), now=at(0))
+        try:
+            book.pick(rid, ref, now=at(1))
+            book.approve(rid, now=at(1))
+        except refmatch.HoldConflict as e:
+            assert f"no slot left on {ref} for sales_call" in str(e)
+            break
+        taken += 1
+        assert taken < 50
+    assert len(book.live_holds(now=at(1))) == taken
+    # The engine, the assignment and the proposals count the holds.
+    props = book.propose(first, now=at(2))
+    assert ref not in set(props["reference_id"])
+    program = book._db.program
+    free = refmatch.assign(program, ["P-0001"], now=DAY, activity="sales_call")
+    held = refmatch.assign(program, ["P-0001"], now=DAY, activity="sales_call",
+                           holds=book.live_holds(now=at(2)))
+    assert list(free.assigned["reference_id"]) == [ref]
+    assert list(held.assigned["reference_id"]) == [props["reference_id"][0]]
+
+
+def test_queues_and_service_figures_are_frames(book: refmatch.RequestBook) -> None:
+    soon = book.create("P-0001", "sales_call", DAY + dt.timedelta(days=1), now=at(0))
+    book.create("P-0002", "sales_call", DAY + dt.timedelta(days=20), now=at(0))
+    queues = book.queues(now=at(1), due=dt.timedelta(hours=48))
+    assert set(queues) == {"due_soon", "overdue", "awaiting_approval", "no_candidate",
+                           "holds_expiring"}
+    assert list(queues["due_soon"]["request_id"]) == [soon]
+    assert queues["due_soon"]["hours"][0] == pytest.approx(48 - 10)
+    assert queues["overdue"].empty
+    ref = book.propose(soon, now=at(1))["reference_id"][0]
+    book.pick(soon, ref, now=at(1))
+    book.approve(soon, now=at(1))
+    book.ask(soon, "email", now=at(2))
+    book.contact(soon, "phone", "declined", now=at(3))
+    figures = book.service(now=at(100))
+    by_ref = figures["by_reference"].set_index("key")
+    assert by_ref.loc[ref, "customer_declined"] == 1 and by_ref.loc[ref, "customer_rate"] == 1.0
+    channels = figures["by_channel"].set_index("key")
+    assert channels.loc["phone", "responses"] == 1 and channels.loc["email", "responses"] == 0
+    assert figures["on_time"]["settled"].tolist() == [1]  # the soon one is past due, unfulfilled
+    assert figures["on_time"]["share"].tolist() == [0.0]
+    assert figures["time_to_fulfil"].empty
