@@ -32,6 +32,7 @@ void bind_io(py::module_& m);
 void bind_engine(py::module_& m);
 void bind_db(py::module_& m);
 void bind_crm(py::module_& m);
+void bind_measurement(py::module_& m);
 
 /// Python's repr() of a string ('abc'), for __repr__ implementations.
 inline std::string quoted(std::string_view s) {

@@ -16,4 +16,5 @@ PYBIND11_MODULE(_refmatch, m) {
     refmatch::python::bind_db(m);
     refmatch::python::bind_crm(m);
     refmatch::python::bind_assignment(m);
+    refmatch::python::bind_measurement(m);
 }

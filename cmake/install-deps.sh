@@ -12,7 +12,8 @@ packages="
   pybind11-dev python3-dev python3-pybind11 python3-setuptools python3-pip python3-venv
   python3-numpy python3-pandas python3-pytest python3-hypothesis python3-tqdm
   python3-dask python3-distributed python3-faiss python3-networkx
-  python3-nbclient python3-nbformat python3-ipykernel python3-matplotlib
+  python3-nbclient python3-nbformat python3-ipykernel python3-matplotlib python3-scipy
+  chromium
 "
 
 missing=""

@@ -46,6 +46,13 @@ from refmatch._refmatch import (  # noqa: F401
     UsageEvent,
     UsageLedger,
     ValidationError,
+    bootstrap_mean_difference,
+    concentration,
+    mantel_haenszel_ratio,
+    nps,
+    wilson_interval,
+    ContentItem,
+    OpportunityOutcome,
     Vocabulary,
     __version__,
     check_program,
@@ -71,6 +78,18 @@ from refmatch._database import ProgramDatabase, open_database  # noqa: F401
 from refmatch._crm import import_crm  # noqa: F401
 from refmatch._engine import analyse_gaps, engine_for, match, match_batch, results_frame  # noqa: F401
 from refmatch._assignment import Assignment, assign  # noqa: F401
+from refmatch._measurement import (  # noqa: F401
+    Balance,
+    Influence,
+    Recruits,
+    load_content,
+    load_outcomes,
+    match_content,
+    measure_balance,
+    measure_influence,
+    recommend_recruits,
+    write_report,
+)
 from refmatch._frames import (  # noqa: F401
     prospects_from_frame,
     references_from_frame,
@@ -80,6 +99,23 @@ from refmatch._sample import sample_program, sample_program_dir  # noqa: F401
 
 __all__ = [
     "STANDARD_ACTIVITIES",
+    "Balance",
+    "ContentItem",
+    "Influence",
+    "OpportunityOutcome",
+    "Recruits",
+    "bootstrap_mean_difference",
+    "concentration",
+    "load_content",
+    "load_outcomes",
+    "mantel_haenszel_ratio",
+    "match_content",
+    "measure_balance",
+    "measure_influence",
+    "nps",
+    "recommend_recruits",
+    "wilson_interval",
+    "write_report",
     "ActivityCatalog",
     "ActivityConsent",
     "ActivityId",

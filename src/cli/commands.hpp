@@ -28,5 +28,8 @@ void add_import(CLI::App& app, std::vector<command>& commands);
 void add_naics(CLI::App& app, std::vector<command>& commands);
 void add_export(CLI::App& app, std::vector<command>& commands);
 void add_assign(CLI::App& app, std::vector<command>& commands);
+void add_measure(CLI::App& app, std::vector<command>& commands);
+void add_content(CLI::App& app, std::vector<command>& commands);
+void add_report(CLI::App& app, std::vector<command>& commands);
 
 }  // namespace refmatch::cli

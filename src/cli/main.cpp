@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
     refmatch::cli::add_naics(app, commands);
     refmatch::cli::add_export(app, commands);
     refmatch::cli::add_assign(app, commands);
+    refmatch::cli::add_measure(app, commands);
+    refmatch::cli::add_content(app, commands);
+    refmatch::cli::add_report(app, commands);
 
     try {
         app.parse(argc, argv);

@@ -1,3 +1,4 @@
+#include "measurement/records.hpp"
 #include "measurement/side_table.hpp"
 
 #include <refmatch/content/content_io.hpp>
@@ -33,7 +34,15 @@ std::string names_of(std::span<const std::string_view> names) {
     return out;
 }
 
-content_item build_item(const flat_record& r, const vocabulary& v) {
+}  // namespace
+}  // namespace refmatch::content
+
+namespace refmatch::detail {
+
+std::span<const column_spec> content_columns() { return content::columns; }
+
+content::content_item build_content(const flat_record& r, const vocabulary& v) {
+    using namespace content;
     content_item c;
     c.id = std::string(trim(r.get("id")));
     if (c.id.empty()) throw r.fail("id", "a non-empty content id", "");
@@ -65,7 +74,8 @@ content_item build_item(const flat_record& r, const vocabulary& v) {
     return c;
 }
 
-std::vector<std::string> fields_of(const content_item& c) {
+std::vector<std::string> content_fields(const content::content_item& c) {
+    using namespace content;
     return {c.id,
             c.title,
             std::string(to_string(c.type)),
@@ -80,14 +90,16 @@ std::vector<std::string> fields_of(const content_item& c) {
             std::to_string(c.uses)};
 }
 
-}  // namespace
+}  // namespace refmatch::detail
+
+namespace refmatch::content {
 
 std::vector<content_item> parse_content(std::string_view text, const std::string& file,
                                         const vocabulary& v) {
     std::vector<content_item> out;
     std::unordered_set<std::string> seen;
     detail::read_side_table(text, file, columns, [&](const flat_record& r) {
-        auto c = build_item(r, v);
+        auto c = detail::build_content(r, v);
         if (!seen.insert(c.id).second) throw r.fail("id", "an id not used before", c.id);
         out.push_back(std::move(c));
     });
@@ -97,7 +109,7 @@ std::vector<content_item> parse_content(std::string_view text, const std::string
 std::string format_content(std::span<const content_item> items) {
     std::vector<std::vector<std::string>> rows;
     rows.reserve(items.size());
-    for (const auto& c : items) rows.push_back(fields_of(c));
+    for (const auto& c : items) rows.push_back(detail::content_fields(c));
     return detail::format_side_table(columns, rows);
 }
 

@@ -15,7 +15,7 @@ namespace {
 // ';'-joined, consents with their personal limits as `case_study:2/365/90`), so that one parser
 // (refmatch::io's record rules) reads files and database alike. `revision` is the program
 // revision of the transaction that last wrote a row: `refresh` reads only what changed.
-constexpr std::array<const char*, 1> migrations = {
+constexpr std::array<const char*, 2> migrations = {
     R"sql(
 CREATE TABLE program_state (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
@@ -90,6 +90,37 @@ CREATE TRIGGER usage_ledger_no_update BEFORE UPDATE ON usage_ledger
 BEGIN SELECT RAISE(ABORT, 'the usage ledger is append-only'); END;
 CREATE TRIGGER usage_ledger_no_delete BEFORE DELETE ON usage_ledger
 BEGIN SELECT RAISE(ABORT, 'the usage ledger is append-only'); END;
+)sql",
+    // 1 -> 2: measurement. Opportunity outcomes (what the ledger's opportunity ids became) and
+    // the materials library, with the fields of outcomes.csv and content.csv.
+    R"sql(
+CREATE TABLE opportunity_outcome (
+    opportunity_id  TEXT PRIMARY KEY,
+    name            TEXT,
+    industry        TEXT,
+    country         TEXT,
+    size_band       TEXT,
+    stage           TEXT,
+    status          TEXT NOT NULL CHECK (status IN ('open', 'won', 'lost')),
+    amount          TEXT,
+    created         TEXT,
+    closed          TEXT
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE content_item (
+    id            TEXT PRIMARY KEY,
+    title         TEXT,
+    type          TEXT NOT NULL,
+    reference_id  TEXT REFERENCES reference_customer (id),
+    industry      TEXT,
+    products      TEXT,
+    country       TEXT,
+    size_band     TEXT,
+    status        TEXT NOT NULL CHECK (status IN ('draft', 'approved', 'published')),
+    published     TEXT,
+    expires       TEXT,
+    uses          TEXT
+) STRICT, WITHOUT ROWID;
 )sql",
 };
 

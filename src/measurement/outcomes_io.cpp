@@ -1,3 +1,4 @@
+#include "measurement/records.hpp"
 #include "measurement/side_table.hpp"
 
 #include <refmatch/io.hpp>
@@ -25,7 +26,15 @@ constexpr std::array<column_spec, 11> columns = {{{"opportunity_id", true},
                                                   {"created", false},
                                                   {"closed", false}}};
 
-opportunity_outcome build_outcome(const flat_record& r, const vocabulary& v) {
+}  // namespace
+}  // namespace refmatch::measurement
+
+namespace refmatch::detail {
+
+std::span<const column_spec> outcome_columns() { return measurement::columns; }
+
+measurement::opportunity_outcome build_outcome(const flat_record& r, const vocabulary& v) {
+    using namespace measurement;
     opportunity_outcome o;
     o.opportunity_id = std::string(trim(r.get("opportunity_id")));
     if (o.opportunity_id.empty()) throw r.fail("opportunity_id", "a non-empty id", "");
@@ -49,7 +58,8 @@ opportunity_outcome build_outcome(const flat_record& r, const vocabulary& v) {
     return o;
 }
 
-std::vector<std::string> fields_of(const opportunity_outcome& o) {
+std::vector<std::string> outcome_fields(const measurement::opportunity_outcome& o) {
+    using namespace measurement;
     return {o.opportunity_id,
             o.name,
             o.industry,
@@ -63,7 +73,11 @@ std::vector<std::string> fields_of(const opportunity_outcome& o) {
             o.closed ? format_date(*o.closed) : std::string()};
 }
 
-}  // namespace
+}  // namespace refmatch::detail
+
+namespace refmatch::measurement {
+
+using detail::build_outcome;
 
 std::vector<opportunity_outcome> parse_outcomes(std::string_view text, const std::string& file,
                                                 const vocabulary& v) {
@@ -81,7 +95,7 @@ std::vector<opportunity_outcome> parse_outcomes(std::string_view text, const std
 std::string format_outcomes(std::span<const opportunity_outcome> outcomes, const vocabulary&) {
     std::vector<std::vector<std::string>> rows;
     rows.reserve(outcomes.size());
-    for (const auto& o : outcomes) rows.push_back(fields_of(o));
+    for (const auto& o : outcomes) rows.push_back(detail::outcome_fields(o));
     return detail::format_side_table(columns, rows);
 }
 
