@@ -92,7 +92,8 @@ void BM_Recruit_NaiveRerunPerCandidate(benchmark::State& state) {
     for (auto _ : state) {
         auto t = tables_of(p);
         for (auto& r : t.references)
-            if (r.id == candidates[next % candidates.size()].id) r.status = reference_status::active;
+            if (r.id == candidates[next % candidates.size()].id)
+                r.status = reference_status::active;
         ++next;
         const auto q = std::move(t).assemble();
         const engine e(*q);

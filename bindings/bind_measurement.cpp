@@ -17,8 +17,8 @@
 #include <cmath>
 #include <map>
 #include <optional>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace refmatch::python {
@@ -118,15 +118,14 @@ py::dict influence_dict(const influence_report& r, const vocabulary& v) {
 }
 
 influence_options influence_from(const std::string& rule, std::uint32_t window_days,
-                                 double half_life, std::optional<date> from,
-                                 std::optional<date> to, const std::string& period,
-                                 std::vector<double> bounds, std::size_t resamples,
-                                 std::uint64_t seed) {
+                                 double half_life, std::optional<date> from, std::optional<date> to,
+                                 const std::string& period, std::vector<double> bounds,
+                                 std::size_t resamples, std::uint64_t seed) {
     influence_options o;
     const auto r = parse_attribution(rule);
     if (!r)
-        throw py::value_error("rule: expected full, even, first, last or time_decay, got '" +
-                              rule + "'");
+        throw py::value_error("rule: expected full, even, first, last or time_decay, got '" + rule +
+                              "'");
     o.rule = *r;
     o.window_days = window_days;
     o.half_life_days = half_life;
@@ -150,14 +149,15 @@ influence_options influence_from(const std::string& rule, std::uint32_t window_d
 
 void bind_measurement(py::module_& m) {
     const auto release = [] { return py::call_guard<py::gil_scoped_release>(); };
-    m.def("wilson_interval",
-          [](std::uint64_t k, std::uint64_t n) { return estimate_tuple(wilson_interval(k, n)); },
-          py::arg("successes"), py::arg("trials"),
-          "(proportion, low, high): the 95% Wilson score interval.");
+    m.def(
+        "wilson_interval",
+        [](std::uint64_t k, std::uint64_t n) { return estimate_tuple(wilson_interval(k, n)); },
+        py::arg("successes"), py::arg("trials"),
+        "(proportion, low, high): the 95% Wilson score interval.");
     m.def(
         "mantel_haenszel_ratio",
-        [](const std::vector<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>>&
-               strata) {
+        [](const std::vector<
+            std::tuple<std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>>& strata) {
             std::vector<stratum_counts> s;
             for (const auto& [a, n1, c, n0] : strata) s.push_back({a, n1, c, n0});
             return estimate_tuple(mantel_haenszel_ratio(s));
@@ -208,8 +208,8 @@ void bind_measurement(py::module_& m) {
     py::class_<opportunity_outcome>(m, "OpportunityOutcome",
                                     "One opportunity and how it ended (see docs/measurement.md).")
         .def_readonly("opportunity_id", &opportunity_outcome::opportunity_id)
-        .def_property_readonly("status",
-                               [](const opportunity_outcome& o) { return std::string(to_string(o.status)); })
+        .def_property_readonly(
+            "status", [](const opportunity_outcome& o) { return std::string(to_string(o.status)); })
         .def_readonly("amount", &opportunity_outcome::amount)
         .def_readonly("closed", &opportunity_outcome::closed)
         .def("__repr__", [](const opportunity_outcome& o) {
@@ -359,8 +359,8 @@ void bind_measurement(py::module_& m) {
             [](const content::content_item& c) { return std::string(to_string(c.status)); })
         .def("usable_on", &content::content_item::usable_on, py::arg("day"))
         .def("__repr__", [](const content::content_item& c) {
-            return "ContentItem(" + python::quoted(c.id) + ", " + std::string(to_string(c.type)) + ", " +
-                   std::string(to_string(c.status)) + ")";
+            return "ContentItem(" + python::quoted(c.id) + ", " + std::string(to_string(c.type)) +
+                   ", " + std::string(to_string(c.status)) + ")";
         });
     m.def(
         "_parse_content",
@@ -395,10 +395,12 @@ void bind_measurement(py::module_& m) {
             d["reason"] = reasons;
             return d;
         },
-        py::arg("program"), py::arg("items"), py::arg("prospect"), py::arg("k"), py::arg("options"));
+        py::arg("program"), py::arg("items"), py::arg("prospect"), py::arg("k"),
+        py::arg("options"));
     m.def(
         "_write_report",
-        [](const std::string& path, const program& p, const std::vector<opportunity_outcome>& outcomes,
+        [](const std::string& path, const program& p,
+           const std::vector<opportunity_outcome>& outcomes,
            const std::vector<content::content_item>& items, date now, const std::string& rule,
            activity_id activity, double threshold, std::size_t shortlist,
            const std::vector<std::tuple<std::string, std::size_t, std::size_t, double>>& levels) {

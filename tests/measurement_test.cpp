@@ -26,7 +26,9 @@ using namespace refmatch;
 using namespace refmatch::measurement;
 using refmatch::test_support::small_vocabulary;
 
-date day(const char* s) { return *parse_date(s); }
+date day(const char* s) {
+    return *parse_date(s);
+}
 
 template <class F>
 std::string message_of(F&& f) {
@@ -145,7 +147,9 @@ TEST(Statistics, GiniLorenzAndTopSharesAgainstTheirDefinitions) {
         EXPECT_NEAR(got.top10_share, top10, 1e-12);
         EXPECT_NEAR(got.lorenz.back().second, 1.0, 1e-12);
     }
-    EXPECT_EQ(message_of([] { (void)concentration_of({1, -1}); }),
+    EXPECT_EQ(message_of([] {
+                  (void)concentration_of({1, -1});
+              }),
               "concentration: field 'value': expected a number >= 0, got '-1.000000'");
 }
 
@@ -309,7 +313,8 @@ TEST(Influence, TotalsReconcileOnRandomPrograms) {
         }
         std::vector<usage_event> usage;
         for (int i = 0; i < 120; ++i)
-            usage.push_back({"R" + std::to_string(gen() % 8), activity_id{static_cast<std::uint16_t>(gen() % 12)},
+            usage.push_back({"R" + std::to_string(gen() % 8),
+                             activity_id{static_cast<std::uint16_t>(gen() % 12)},
                              "D" + std::to_string(gen() % (deals + 3)),
                              day("2024-09-01") + std::chrono::days(gen() % 500)});
         influence_options o;
@@ -325,7 +330,8 @@ TEST(Influence, TotalsReconcileOnRandomPrograms) {
                     in.push_back(&u);
             if (in.empty()) continue;
             influenced += d.amount;
-            for (const auto* u : in) expected[u->reference_id] += d.amount / static_cast<double>(in.size());
+            for (const auto* u : in)
+                expected[u->reference_id] += d.amount / static_cast<double>(in.size());
         }
         for (const auto rule : {attribution::even, attribution::first, attribution::last,
                                 attribution::time_decay, attribution::full}) {
@@ -359,8 +365,9 @@ TEST(Outcomes, FilesRoundTripAndErrorsNameTheLine) {
     EXPECT_EQ(message_of([&] { (void)parse_outcomes(bad, "outcomes.csv", *w.v); }),
               "outcomes.csv:3: field 'status': expected open, won or lost, got 'pending'");
     const std::string no_close = "opportunity_id,status,amount\nO1,lost,10\n";
-    EXPECT_EQ(message_of([&] { (void)parse_outcomes(no_close, "outcomes.csv", *w.v); }),
-              "outcomes.csv:2: field 'closed': expected a close date for a won or lost deal, got ''");
+    EXPECT_EQ(
+        message_of([&] { (void)parse_outcomes(no_close, "outcomes.csv", *w.v); }),
+        "outcomes.csv:2: field 'closed': expected a close date for a won or lost deal, got ''");
     const std::string twice =
         "opportunity_id,status,closed\nO1,won,2025-01-01\nO1,lost,2025-01-02\n";
     EXPECT_EQ(message_of([&] { (void)parse_outcomes(twice, "outcomes.csv", *w.v); }),
@@ -559,8 +566,8 @@ TEST(Content, MatchedWithTheReferenceScoreOnlyWhenUsable) {
         item("C3", content_status::draft, "5112", "DE"),
         item("C4", content_status::published, "5112", "DE"),
         item("C5", content_status::published, "52", "US")};
-    items[3].expires = day("2025-06-01");      // expired
-    items[4].published = day("2025-08-01");    // not yet published
+    items[3].expires = day("2025-06-01");    // expired
+    items[4].published = day("2025-08-01");  // not yet published
     const content::content_matcher m(*p, items, day("2025-06-30"));
     EXPECT_EQ(m.size(), 2u);
 
@@ -578,8 +585,8 @@ TEST(Content, MatchedWithTheReferenceScoreOnlyWhenUsable) {
     // The oracle: the same profiles as plain references, matched by the engine.
     auto q = std::make_unique<program>(small_vocabulary());
     for (const char* id : {"C1", "C2"}) {
-        const auto& c = *std::find_if(items.begin(), items.end(),
-                                      [&](const auto& i) { return i.id == id; });
+        const auto& c =
+            *std::find_if(items.begin(), items.end(), [&](const auto& i) { return i.id == id; });
         reference_customer r;
         r.id = r.name = c.id;
         r.industry = c.industry;

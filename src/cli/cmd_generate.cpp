@@ -2,8 +2,8 @@
 
 #include "commands.hpp"
 
-#include <refmatch/generator.hpp>
 #include <refmatch/content/content_io.hpp>
+#include <refmatch/generator.hpp>
 #include <refmatch/io.hpp>
 #include <refmatch/measurement/generator.hpp>
 #include <refmatch/measurement/outcomes_io.hpp>

@@ -34,14 +34,17 @@ std::string money(double v) {
     return (v < 0 ? "-" : "") + digits;
 }
 
-std::string interval(const estimate& e, int digits, double scale = 1, const std::string& unit = "") {
+std::string interval(const estimate& e, int digits, double scale = 1,
+                     const std::string& unit = "") {
     if (std::isnan(e.value)) return "-";
     const auto f = [&](double x) { return fixed(scale * x, digits) + unit; };
     return f(e.value) + " [" + f(e.low) + ", " + f(e.high) + "]";
 }
 
 nlohmann::ordered_json to_json(const estimate& e) {
-    const auto v = [](double x) { return std::isnan(x) ? nlohmann::ordered_json() : nlohmann::ordered_json(x); };
+    const auto v = [](double x) {
+        return std::isnan(x) ? nlohmann::ordered_json() : nlohmann::ordered_json(x);
+    };
     return {{"value", v(e.value)}, {"low", v(e.low)}, {"high", v(e.high)}};
 }
 
@@ -58,14 +61,13 @@ int run_influence(influence_command c) {
     const auto m = open_measured(c.program);
     const auto rule = parse_attribution(c.rule);
     c.options.rule = *rule;  // CLI11 checked the name
-    c.options.period = c.period == "month" ? period_unit::month
+    c.options.period = c.period == "month"  ? period_unit::month
                        : c.period == "year" ? period_unit::year
                                             : period_unit::quarter;
     if (!c.from.empty()) c.options.from = program_now(*m.prog, c.from);
     if (!c.to.empty()) c.options.to = program_now(*m.prog, c.to);
-    const auto r = measure_influence(m.prog->usage.events(), m.outcomes, *m.prog->vocab,
-                                     c.options);
-    const auto& by = c.by == "activity" ? r.by_activity
+    const auto r = measure_influence(m.prog->usage.events(), m.outcomes, *m.prog->vocab, c.options);
+    const auto& by = c.by == "activity"  ? r.by_activity
                      : c.by == "segment" ? r.by_segment
                      : c.by == "period"  ? r.by_period
                                          : r.by_reference;
@@ -78,27 +80,27 @@ int run_influence(influence_command c) {
     if (c.json) {
         nlohmann::ordered_json breakdown = nlohmann::ordered_json::array();
         for (const auto& [k, t] : rows)
-            breakdown.push_back({{c.by, k}, {"revenue", t.revenue}, {"deals", t.deals}, {"uses", t.uses}});
-        nlohmann::ordered_json out{
-            {"rule", c.rule},
-            {"window_days", c.options.window_days},
-            {"deals", r.deals.size()},
-            {"won_revenue", r.won_revenue},
-            {"influenced_revenue", r.influenced_revenue},
-            {"credited_revenue", r.credited_revenue},
-            {"influencing_uses", r.influencing_uses},
-            {"unmatched_uses", r.unmatched_uses},
-            {"closed_with", v.closed_with},
-            {"won_with", v.won_with},
-            {"closed_without", v.closed_without},
-            {"won_without", v.won_without},
-            {"win_rate_with", to_json(v.win_rate_with)},
-            {"win_rate_without", to_json(v.win_rate_without)},
-            {"pooled_ratio", to_json(v.pooled_ratio)},
-            {"deal_size_difference", to_json(v.deal_size_difference)},
-            {"cycle_days_difference", to_json(v.cycle_days_difference)},
-            {"by", c.by},
-            {"breakdown", std::move(breakdown)}};
+            breakdown.push_back(
+                {{c.by, k}, {"revenue", t.revenue}, {"deals", t.deals}, {"uses", t.uses}});
+        nlohmann::ordered_json out{{"rule", c.rule},
+                                   {"window_days", c.options.window_days},
+                                   {"deals", r.deals.size()},
+                                   {"won_revenue", r.won_revenue},
+                                   {"influenced_revenue", r.influenced_revenue},
+                                   {"credited_revenue", r.credited_revenue},
+                                   {"influencing_uses", r.influencing_uses},
+                                   {"unmatched_uses", r.unmatched_uses},
+                                   {"closed_with", v.closed_with},
+                                   {"won_with", v.won_with},
+                                   {"closed_without", v.closed_without},
+                                   {"won_without", v.won_without},
+                                   {"win_rate_with", to_json(v.win_rate_with)},
+                                   {"win_rate_without", to_json(v.win_rate_without)},
+                                   {"pooled_ratio", to_json(v.pooled_ratio)},
+                                   {"deal_size_difference", to_json(v.deal_size_difference)},
+                                   {"cycle_days_difference", to_json(v.cycle_days_difference)},
+                                   {"by", c.by},
+                                   {"breakdown", std::move(breakdown)}};
         std::cout << out.dump(2) << '\n';
         return 0;
     }
@@ -170,8 +172,8 @@ int run_balance(balance_command c) {
               << " active references in the " << c.options.period_days << " days to "
               << format_date(c.options.now) << "\n";
     std::cout << "Top 5% of references: " << fixed(100 * r.spread.top5_share, 1)
-              << "% of uses; top 10%: " << fixed(100 * r.spread.top10_share, 1)
-              << "%; Gini " << fixed(r.spread.gini, 3) << "\n";
+              << "% of uses; top 10%: " << fixed(100 * r.spread.top10_share, 1) << "%; Gini "
+              << fixed(r.spread.gini, 3) << "\n";
     std::cout << "Never asked, with headroom: " << r.never_asked_with_headroom.size() << "\n";
     std::cout << "At a quota: " << r.at_quota.size() << "\n";
     std::cout << "Not contacted for " << c.options.not_contacted_days
@@ -213,18 +215,16 @@ int run_recruit(recruit_command c) {
                              {"marginal_value", p.marginal_value},
                              {"cumulative_value", p.cumulative_value},
                              {"newly_covered", p.newly_covered}});
-        nlohmann::ordered_json out{{"prospects", r.prospects},
-                                   {"uncovered", r.uncovered},
-                                   {"pipeline_value", r.pipeline_value},
-                                   {"value_at_risk", r.value_at_risk},
-                                   {"candidates", r.candidates.size()},
-                                   {"shortlist", std::move(picks)}};
+        nlohmann::ordered_json out{
+            {"prospects", r.prospects},           {"uncovered", r.uncovered},
+            {"pipeline_value", r.pipeline_value}, {"value_at_risk", r.value_at_risk},
+            {"candidates", r.candidates.size()},  {"shortlist", std::move(picks)}};
         std::cout << out.dump(2) << '\n';
         return 0;
     }
     std::cout << "Recruiting: " << r.uncovered << " of " << r.prospects
-              << " prospects lack references; " << money(r.value_at_risk)
-              << " pipeline at risk; " << r.candidates.size() << " candidates\n\n";
+              << " prospects lack references; " << money(r.value_at_risk) << " pipeline at risk; "
+              << r.candidates.size() << " candidates\n\n";
     std::cout << pad_to("pick", 6) << pad_to("candidate", 12) << pad_to("name", 30)
               << pad_to("marginal", 14) << pad_to("cumulative", 14) << pad_to("covers", 8)
               << "advocacy\n";
@@ -269,7 +269,8 @@ void add_measure(CLI::App& app, std::vector<command>& commands) {
         sub->add_option("--by", o->by, "Breakdown: reference, activity, segment, period")
             ->check(CLI::IsMember({"reference", "activity", "segment", "period"}))
             ->capture_default_str();
-        sub->add_option("--seed", o->options.bootstrap.seed, "Bootstrap seed")->capture_default_str();
+        sub->add_option("--seed", o->options.bootstrap.seed, "Bootstrap seed")
+            ->capture_default_str();
         sub->add_option("--resamples", o->options.bootstrap.resamples, "Bootstrap resamples")
             ->capture_default_str();
         sub->add_option("--top", o->top, "Rows shown")->capture_default_str();

@@ -39,7 +39,9 @@ std::string names_of(std::span<const std::string_view> names) {
 
 namespace refmatch::detail {
 
-std::span<const column_spec> content_columns() { return content::columns; }
+std::span<const column_spec> content_columns() {
+    return content::columns;
+}
 
 content::content_item build_content(const flat_record& r, const vocabulary& v) {
     using namespace content;

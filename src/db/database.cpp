@@ -5,9 +5,9 @@
 #include "db/sqlite.hpp"
 #include "db/tables.hpp"
 
-#include <refmatch/db/database.hpp>
 #include <refmatch/content/content_io.hpp>
 #include <refmatch/content/library.hpp>
+#include <refmatch/db/database.hpp>
 #include <refmatch/measurement/outcomes_io.hpp>
 #include <refmatch/shipped_data.hpp>
 
@@ -216,7 +216,8 @@ void database::export_program(const fs::path& directory, file_format format) con
     // The tables beside the program, when it has them (files identical to their save_*).
     if (const auto o = outcomes(); !o.empty())
         measurement::save_outcomes(directory / "outcomes.csv", o, *p->vocab);
-    if (const auto c = content_items(); !c.empty()) content::save_content(directory / "content.csv", c);
+    if (const auto c = content_items(); !c.empty())
+        content::save_content(directory / "content.csv", c);
 }
 
 void database::add_reference(reference_customer r) {

@@ -1,5 +1,4 @@
 #include "db/measurement_tables.hpp"
-
 #include "measurement/records.hpp"
 
 #include <array>
@@ -27,10 +26,10 @@ std::string joined(const std::array<std::string_view, N>& cols) {
 template <std::size_t N, class Build>
 auto read_rows(const connection& c, std::string_view table,
                const std::array<std::string_view, N>& cols, std::string_view key, Build&& build) {
-    statement s(c,
-                "SELECT " + joined(cols) + " FROM " + std::string(table) + " ORDER BY " +
-                    std::string(key),
-                "read a measurement table");
+    statement s(
+        c,
+        "SELECT " + joined(cols) + " FROM " + std::string(table) + " ORDER BY " + std::string(key),
+        "read a measurement table");
     const std::string source = c.file() + ", table " + std::string(table);
     detail::flat_record r;
     r.file = &source;
@@ -54,8 +53,8 @@ void put_rows(const connection& c, std::string_view table,
     for (std::size_t i = 0; i < N; ++i)
         for (std::size_t j = 0; j < specs.size(); ++j)
             if (specs[j].name == cols[i]) positions[i] = j;
-    std::string sql = "INSERT OR REPLACE INTO " + std::string(table) + " (" + joined(cols) +
-                      ") VALUES (";
+    std::string sql =
+        "INSERT OR REPLACE INTO " + std::string(table) + " (" + joined(cols) + ") VALUES (";
     for (std::size_t i = 0; i < N; ++i) sql += (i ? ", ?" : "?") + std::to_string(i + 1);
     sql += ")";
     statement s(c, sql, "write a measurement table");
@@ -74,8 +73,7 @@ std::vector<measurement::opportunity_outcome> read_outcomes(const connection& c,
                      [&](const detail::flat_record& r) { return detail::build_outcome(r, v); });
 }
 
-void put_outcomes(const connection& c,
-                  std::span<const measurement::opportunity_outcome> outcomes) {
+void put_outcomes(const connection& c, std::span<const measurement::opportunity_outcome> outcomes) {
     put_rows(c, "opportunity_outcome", outcome_cols, detail::outcome_columns(), outcomes,
              [](const auto& o) { return detail::outcome_fields(o); });
 }

@@ -11,7 +11,9 @@ namespace refmatch::measurement {
 namespace {
 
 // Uniform in [0, 1) from the top 53 bits: the same on every platform.
-double uniform(splitmix64& rng) { return static_cast<double>(rng.next() >> 11) * 0x1.0p-53; }
+double uniform(splitmix64& rng) {
+    return static_cast<double>(rng.next() >> 11) * 0x1.0p-53;
+}
 
 std::string padded(std::string_view prefix, std::size_t n, std::size_t width) {
     auto digits = std::to_string(n);
@@ -26,8 +28,8 @@ double amount_for(size_band size, splitmix64& rng) {
     return std::round(base * (0.5 + 1.5 * uniform(rng)) / 100.0) * 100.0;
 }
 
-constexpr std::array<std::string_view, 4> open_stages = {"discovery", "qualification",
-                                                         "proposal", "negotiation"};
+constexpr std::array<std::string_view, 4> open_stages = {"discovery", "qualification", "proposal",
+                                                         "negotiation"};
 
 }  // namespace
 
@@ -44,8 +46,8 @@ std::vector<opportunity_outcome> generate_outcomes(const program& p,
     std::unordered_map<std::string, span_of_uses> deals;
     for (const auto& e : p.usage.events()) {
         if (e.opportunity_id.empty()) continue;
-        const auto [it, fresh] = deals.try_emplace(e.opportunity_id,
-                                                   span_of_uses{e.reference_id, e.day, e.day});
+        const auto [it, fresh] =
+            deals.try_emplace(e.opportunity_id, span_of_uses{e.reference_id, e.day, e.day});
         if (fresh) {
             order.push_back(e.opportunity_id);
             continue;

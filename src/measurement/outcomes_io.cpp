@@ -31,7 +31,9 @@ constexpr std::array<column_spec, 11> columns = {{{"opportunity_id", true},
 
 namespace refmatch::detail {
 
-std::span<const column_spec> outcome_columns() { return measurement::columns; }
+std::span<const column_spec> outcome_columns() {
+    return measurement::columns;
+}
 
 measurement::opportunity_outcome build_outcome(const flat_record& r, const vocabulary& v) {
     using namespace measurement;
@@ -111,8 +113,8 @@ std::vector<opportunity_outcome> load_program_outcomes(const std::filesystem::pa
     return load_outcomes(path, v);
 }
 
-void save_outcomes(const std::filesystem::path& path,
-                   std::span<const opportunity_outcome> outcomes, const vocabulary& v) {
+void save_outcomes(const std::filesystem::path& path, std::span<const opportunity_outcome> outcomes,
+                   const vocabulary& v) {
     write_file_atomically(path, format_outcomes(outcomes, v));
 }
 

@@ -20,11 +20,20 @@ std::string escape(std::string_view s) {
     std::string out;
     for (const char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -46,7 +55,9 @@ std::string money(double v) {
     return (negative ? "−" : "") + digits;
 }
 
-std::string percent(double share, int digits = 1) { return num(100 * share, digits) + "%"; }
+std::string percent(double share, int digits = 1) {
+    return num(100 * share, digits) + "%";
+}
 
 std::string interval(const estimate& e, int digits, double scale = 1, std::string unit = "") {
     if (std::isnan(e.value)) return "–";
@@ -68,8 +79,8 @@ std::string lorenz_chart(const concentration& c) {
     const std::size_t step = std::max<std::size_t>(1, n / 200);
     for (std::size_t i = 0; i < n; i += step) {
         if (i + step >= n) i = n - 1;
-        points += num(x0 + w * c.lorenz[i].first, 1) + "," + num(y0 - h * c.lorenz[i].second, 1) +
-                  " ";
+        points +=
+            num(x0 + w * c.lorenz[i].first, 1) + "," + num(y0 - h * c.lorenz[i].second, 1) + " ";
         if (i == n - 1) break;
     }
     std::string s =
@@ -77,20 +88,25 @@ std::string lorenz_chart(const concentration& c) {
         "height=\"370\" xmlns=\"http://www.w3.org/2000/svg\">"
         "<title>Lorenz curve of uses over active references</title>";
     s += "<rect x=\"50\" y=\"50\" width=\"280\" height=\"280\" fill=\"#fafafa\" stroke=\"#999\"/>";
-    s += "<line x1=\"50\" y1=\"330\" x2=\"330\" y2=\"50\" stroke=\"#bbb\" stroke-dasharray=\"4 4\"/>";
-    s += "<polyline fill=\"none\" stroke=\"#1f6fb2\" stroke-width=\"2.5\" points=\"" + points + "\"/>";
+    s += "<line x1=\"50\" y1=\"330\" x2=\"330\" y2=\"50\" stroke=\"#bbb\" stroke-dasharray=\"4 "
+         "4\"/>";
+    s += "<polyline fill=\"none\" stroke=\"#1f6fb2\" stroke-width=\"2.5\" points=\"" + points +
+         "\"/>";
     for (int t = 0; t <= 4; ++t) {
         const double f = t / 4.0;
-        s += "<text x=\"" + num(x0 + w * f, 0) + "\" y=\"348\" font-size=\"11\" "
-             "text-anchor=\"middle\">" + num(100 * f, 0) + "%</text>";
-        s += "<text x=\"44\" y=\"" + num(y0 - h * f + 4, 0) + "\" font-size=\"11\" "
-             "text-anchor=\"end\">" + num(100 * f, 0) + "%</text>";
+        s += "<text x=\"" + num(x0 + w * f, 0) +
+             "\" y=\"348\" font-size=\"11\" "
+             "text-anchor=\"middle\">" +
+             num(100 * f, 0) + "%</text>";
+        s += "<text x=\"44\" y=\"" + num(y0 - h * f + 4, 0) +
+             "\" font-size=\"11\" "
+             "text-anchor=\"end\">" +
+             num(100 * f, 0) + "%</text>";
     }
     s += "<text x=\"190\" y=\"365\" font-size=\"12\" text-anchor=\"middle\">share of active "
          "references (least used first)</text>";
-    s += "<text x=\"190\" y=\"30\" font-size=\"12\" text-anchor=\"middle\">Gini " +
-         num(c.gini, 2) + ", top 10% of references hold " + percent(c.top10_share, 0) +
-         " of uses</text>";
+    s += "<text x=\"190\" y=\"30\" font-size=\"12\" text-anchor=\"middle\">Gini " + num(c.gini, 2) +
+         ", top 10% of references hold " + percent(c.top10_share, 0) + " of uses</text>";
     return s + "</svg>";
 }
 
@@ -108,8 +124,7 @@ std::string bar_chart(std::string_view id, std::string_view title, const std::ve
     std::string s = "<svg id=\"" + std::string(id) + "\" role=\"img\" viewBox=\"0 0 800 " +
                     num(height, 0) + "\" width=\"800\" height=\"" + num(height, 0) +
                     "\" xmlns=\"http://www.w3.org/2000/svg\"><title>" + escape(title) + "</title>";
-    if (bars.empty())
-        s += "<text x=\"10\" y=\"30\" font-size=\"13\">nothing to show</text>";
+    if (bars.empty()) s += "<text x=\"10\" y=\"30\" font-size=\"13\">nothing to show</text>";
     for (std::size_t i = 0; i < bars.size(); ++i) {
         const double y = 20 + row * static_cast<double>(i);
         const double len = top > 0 ? bar_w * bars[i].value / top : 0;
@@ -155,10 +170,14 @@ std::string win_rate_chart(const comparison& c) {
                      "\" x2=\"" + num(cx + 8, 0) + "\" y2=\"" + num(220 - 180 * b, 1) +
                      "\" stroke=\"#222\" stroke-width=\"1.5\"/>";
         }
-        s += "<text x=\"" + num(x + 40, 0) + "\" y=\"238\" font-size=\"12\" "
-             "text-anchor=\"middle\">" + groups[i].first + "</text>";
-        s += "<text x=\"" + num(x + 40, 0) + "\" y=\"254\" font-size=\"12\" "
-             "text-anchor=\"middle\">" + percent(e.value) + "</text>";
+        s += "<text x=\"" + num(x + 40, 0) +
+             "\" y=\"238\" font-size=\"12\" "
+             "text-anchor=\"middle\">" +
+             groups[i].first + "</text>";
+        s += "<text x=\"" + num(x + 40, 0) +
+             "\" y=\"254\" font-size=\"12\" "
+             "text-anchor=\"middle\">" +
+             percent(e.value) + "</text>";
     }
     return s + "</svg>";
 }
@@ -233,7 +252,9 @@ std::string render_report(const program& p, const report_figures& f,
     std::string h =
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<title>" + escape(options.title) + "</title><style>"
+        "<title>" +
+        escape(options.title) +
+        "</title><style>"
         "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;"
         "max-width:1000px;color:#222;line-height:1.4}h1{margin-bottom:0}"
         "h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.8em}"
@@ -255,18 +276,17 @@ std::string render_report(const program& p, const report_figures& f,
         h += "<div class=\"kpi\">" + escape(label) + "<b>" + escape(value) + "</b></div>";
     };
     kpi("Won revenue", money(inf.won_revenue));
-    kpi("Influenced by references", money(inf.influenced_revenue) + " (" +
-                                        percent(inf.won_revenue > 0
-                                                    ? inf.influenced_revenue / inf.won_revenue
-                                                    : 0) +
-                                        ")");
+    kpi("Influenced by references",
+        money(inf.influenced_revenue) + " (" +
+            percent(inf.won_revenue > 0 ? inf.influenced_revenue / inf.won_revenue : 0) + ")");
     kpi("Win-rate ratio (Mantel–Haenszel)", interval(vs.pooled_ratio, 2));
     kpi("NPS of the customer base", interval(f.nps.score, 0));
     h += "</div>";
     std::vector<std::pair<std::string, credit_total>> segments(inf.by_segment.begin(),
                                                                inf.by_segment.end());
-    std::stable_sort(segments.begin(), segments.end(),
-                     [](const auto& a, const auto& b) { return a.second.revenue > b.second.revenue; });
+    std::stable_sort(segments.begin(), segments.end(), [](const auto& a, const auto& b) {
+        return a.second.revenue > b.second.revenue;
+    });
     std::vector<bar> seg_bars;
     for (std::size_t i = 0; i < segments.size() && i < 12; ++i)
         seg_bars.push_back({segment_title(*p.vocab, segments[i].first), segments[i].second.revenue,
@@ -280,18 +300,20 @@ std::string render_report(const program& p, const report_figures& f,
                 {"won", std::to_string(vs.won_with), std::to_string(vs.won_without)},
                 {"win rate [95% Wilson]", interval(vs.win_rate_with, 1, 100, "%"),
                  interval(vs.win_rate_without, 1, 100, "%")}});
-    h += table({"difference, with − without", "estimate [95% bootstrap]"},
-               {{"mean won deal size", money_interval(vs.deal_size_difference)},
-                {"mean sales cycle of won deals (days)", interval(vs.cycle_days_difference, 1)},
-                {"win-rate ratio, stratified by segment × deal size", interval(vs.pooled_ratio, 2)}});
+    h += table(
+        {"difference, with − without", "estimate [95% bootstrap]"},
+        {{"mean won deal size", money_interval(vs.deal_size_difference)},
+         {"mean sales cycle of won deals (days)", interval(vs.cycle_days_difference, 1)},
+         {"win-rate ratio, stratified by segment × deal size", interval(vs.pooled_ratio, 2)}});
     h += "<p class=\"note\"><b>Association, not cause.</b> Deals that had references differ "
          "from deals that did not in ways these figures cannot see (references are asked for "
          "deals that are going well, or badly); stratifying by segment and deal size removes "
          "only those two differences.</p>";
     std::vector<std::pair<std::string, credit_total>> refs(inf.by_reference.begin(),
                                                            inf.by_reference.end());
-    std::stable_sort(refs.begin(), refs.end(),
-                     [](const auto& a, const auto& b) { return a.second.revenue > b.second.revenue; });
+    std::stable_sort(refs.begin(), refs.end(), [](const auto& a, const auto& b) {
+        return a.second.revenue > b.second.revenue;
+    });
     std::vector<std::vector<std::string>> ref_rows;
     for (std::size_t i = 0; i < refs.size() && i < 10; ++i)
         ref_rows.push_back({refs[i].first, money(refs[i].second.revenue),
@@ -304,27 +326,27 @@ std::string render_report(const program& p, const report_figures& f,
     const auto& b = f.balance;
     h += "<h2>Balance of use</h2>";
     h += "<p>" + std::to_string(b.uses) + " uses of " + std::to_string(b.references.size()) +
-         " active references in the " + std::to_string(options.balance.period_days) +
-         " days to " + format_date(options.now) + ": the top 5% of references did " +
+         " active references in the " + std::to_string(options.balance.period_days) + " days to " +
+         format_date(options.now) + ": the top 5% of references did " +
          percent(b.spread.top5_share) + " of them, the top 10% " + percent(b.spread.top10_share) +
          " (Gini " + num(b.spread.gini, 2) + ").</p>";
     h += lorenz_chart(b.spread);
-    h += table({"", "references"},
-               {{"never asked, with headroom", std::to_string(b.never_asked_with_headroom.size())},
-                {"at a quota", std::to_string(b.at_quota.size())},
-                {"not contacted for " + std::to_string(options.balance.not_contacted_days) +
-                     " days",
-                 std::to_string(b.not_contacted.size())},
-                {"high decline rate", options.declines.empty()
-                                          ? std::string("no request data")
-                                          : std::to_string(b.high_decline.size())}});
+    h += table(
+        {"", "references"},
+        {{"never asked, with headroom", std::to_string(b.never_asked_with_headroom.size())},
+         {"at a quota", std::to_string(b.at_quota.size())},
+         {"not contacted for " + std::to_string(options.balance.not_contacted_days) + " days",
+          std::to_string(b.not_contacted.size())},
+         {"high decline rate", options.declines.empty() ? std::string("no request data")
+                                                        : std::to_string(b.high_decline.size())}});
 
     // Recruitment.
     const auto& r = f.recruit;
     h += "<h2>Recruiting shortlist</h2>";
     h += "<p>" + std::to_string(r.uncovered) + " of " + std::to_string(r.prospects) +
          " open opportunities lack a good reference: " + money(r.value_at_risk) + " of " +
-         money(r.pipeline_value) + " pipeline at risk. Recruiting these candidates, in this "
+         money(r.pipeline_value) +
+         " pipeline at risk. Recruiting these candidates, in this "
          "order, covers the most of it together:</p>";
     std::vector<bar> picks;
     std::vector<std::vector<std::string>> pick_rows;
@@ -337,15 +359,14 @@ std::string render_report(const program& p, const report_figures& f,
         picks.push_back({std::to_string(i + 1) + ". " + pk.reference_id, pk.marginal_value,
                          money(pk.marginal_value)});
         const auto* c = candidate_of.at(pk.reference_id);
-        pick_rows.push_back({std::to_string(i + 1), pk.reference_id, name,
-                             money(pk.marginal_value), money(pk.cumulative_value),
-                             std::to_string(pk.newly_covered.size()),
+        pick_rows.push_back({std::to_string(i + 1), pk.reference_id, name, money(pk.marginal_value),
+                             money(pk.cumulative_value), std::to_string(pk.newly_covered.size()),
                              num(c->advocacy.score, 2)});
     }
     h += bar_chart("chart-shortlist", "Recruiting shortlist: marginal pipeline value covered",
                    picks);
-    h += table({"pick", "candidate", "name", "marginal value", "cumulative", "opportunities covered",
-                "advocacy"},
+    h += table({"pick", "candidate", "name", "marginal value", "cumulative",
+                "opportunities covered", "advocacy"},
                pick_rows);
 
     // Service levels: from the requests workflow.
@@ -356,13 +377,13 @@ std::string render_report(const program& p, const report_figures& f,
     } else {
         std::vector<bar> levels;
         for (const auto& s : options.service_levels)
-            levels.push_back({s.label,
-                              s.requests ? static_cast<double>(s.met) / static_cast<double>(s.requests) : 0,
-                              percent(s.requests ? static_cast<double>(s.met) /
-                                                       static_cast<double>(s.requests)
-                                                 : 0) +
-                                  " on time of " + std::to_string(s.requests) + ", median " +
-                                  num(s.median_days, 1) + " days"});
+            levels.push_back(
+                {s.label,
+                 s.requests ? static_cast<double>(s.met) / static_cast<double>(s.requests) : 0,
+                 percent(s.requests ? static_cast<double>(s.met) / static_cast<double>(s.requests)
+                                    : 0) +
+                     " on time of " + std::to_string(s.requests) + ", median " +
+                     num(s.median_days, 1) + " days"});
         h += bar_chart("chart-service-levels", "Requests served by their needed-by day", levels);
     }
 
@@ -370,7 +391,8 @@ std::string render_report(const program& p, const report_figures& f,
     h += "<h2>Materials library</h2><p>" + std::to_string(f.usable_content) + " of " +
          std::to_string(f.content_items) +
          " items usable today (approved or published, not expired); " +
-         std::to_string(f.content_gaps) + " open opportunities have no usable item scoring at least " +
+         std::to_string(f.content_gaps) +
+         " open opportunities have no usable item scoring at least " +
          num(options.recruit.gaps.threshold, 2) + ".</p>";
 
     const int charts = 4 + (options.service_levels.empty() ? 0 : 1);

@@ -19,16 +19,15 @@ namespace refmatch::content {
 /// known to `v`, `expires` after `published`. Whether the featured reference exists is the
 /// program's question (`check_content`). @throws parse_error naming file, line and field.
 [[nodiscard]] std::vector<content_item> parse_content(std::string_view text,
-                                                      const std::string& file,
-                                                      const vocabulary& v);
+                                                      const std::string& file, const vocabulary& v);
 /// The CSV text of `items` (CRLF, every column).
 [[nodiscard]] std::string format_content(std::span<const content_item> items);
 /// Reads a file. @throws parse_error (also for a missing file).
 [[nodiscard]] std::vector<content_item> load_content(const std::filesystem::path& path,
                                                      const vocabulary& v);
 /// The library of a program directory: its `content.csv`, or none when it has no such file.
-[[nodiscard]] std::vector<content_item> load_program_content(
-    const std::filesystem::path& directory, const vocabulary& v);
+[[nodiscard]] std::vector<content_item> load_program_content(const std::filesystem::path& directory,
+                                                             const vocabulary& v);
 /// Writes a file atomically (temporary file + rename).
 void save_content(const std::filesystem::path& path, std::span<const content_item> items);
 

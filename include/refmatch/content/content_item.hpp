@@ -30,8 +30,8 @@ enum class content_type : std::uint8_t {
     review,
 };
 inline constexpr std::array<std::string_view, 8> content_type_names = {
-    "case_study", "success_story", "roi_study", "quote", "video", "webinar", "press_release",
-    "review"};
+    "case_study", "success_story", "roi_study",     "quote",
+    "video",      "webinar",       "press_release", "review"};
 
 /// Where an item stands in its review.
 enum class content_status : std::uint8_t { draft, approved, published };

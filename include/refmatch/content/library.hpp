@@ -51,8 +51,7 @@ struct content_match {
 class content_matcher {
 public:
     /// @throws validation_error as `check_content`.
-    content_matcher(const program& p, std::span<const content_item> items, date now)
-        : now_(now) {
+    content_matcher(const program& p, std::span<const content_item> items, date now) : now_(now) {
         check_content(items, p);
         program_tables t;
         t.vocab = p.vocab;

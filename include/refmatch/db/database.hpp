@@ -6,8 +6,8 @@
 
 #include <refmatch/content/content_item.hpp>
 #include <refmatch/db/errors.hpp>
-#include <refmatch/measurement/outcome.hpp>
 #include <refmatch/io.hpp>
+#include <refmatch/measurement/outcome.hpp>
 #include <refmatch/program.hpp>
 
 #include <chrono>

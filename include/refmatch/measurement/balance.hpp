@@ -43,18 +43,18 @@ struct balance_options {
 /// One active reference.
 struct reference_balance {
     std::string reference_id;
-    std::size_t uses = 0;          ///< in the period
+    std::size_t uses = 0;            ///< in the period
     std::optional<date> last_touch;  ///< the later of its latest use and `last_contact`
-    bool has_headroom = false;     ///< eligible (evaluate_quota) for at least one consented activity
-    std::vector<std::string> at_quota;  ///< consented activities whose limit is reached
+    bool has_headroom = false;  ///< eligible (evaluate_quota) for at least one consented activity
+    std::vector<std::string> at_quota;     ///< consented activities whose limit is reached
     std::optional<estimate> decline_rate;  ///< declines / asks with a Wilson interval, when known
 };
 
 /// The balance of use of a program.
 struct balance_report {
     std::vector<reference_balance> references;  ///< active ones, most used first, then by id
-    std::size_t uses = 0;                        ///< uses of active references in the period
-    concentration spread;                        ///< of `uses` over active references
+    std::size_t uses = 0;                       ///< uses of active references in the period
+    concentration spread;                       ///< of `uses` over active references
     std::vector<std::string> never_asked_with_headroom;  ///< no use in the period, in id order
     std::vector<std::string> at_quota;                   ///< at least one activity at its limit
     std::vector<std::string> not_contacted;              ///< nothing for `not_contacted_days`
@@ -68,9 +68,9 @@ struct balance_report {
 ///
 /// **Complexity:** O(u + n·a·log m) for u uses, n references, a consents each.
 /// **Thread safety:** as the program's readers (holds the ledger's shared lock throughout).
-[[nodiscard]] inline balance_report measure_balance(const program& p,
-                                                    const balance_options& options,
-                                                    std::span<const reference_declines> declines = {}) {
+[[nodiscard]] inline balance_report measure_balance(
+    const program& p, const balance_options& options,
+    std::span<const reference_declines> declines = {}) {
     if (!(options.high_decline_rate >= 0 && options.high_decline_rate <= 1))
         throw validation_error("balance options", "high_decline_rate", "a value in [0, 1]",
                                std::to_string(options.high_decline_rate));
@@ -121,10 +121,9 @@ struct balance_report {
     std::vector<double> counts;
     for (const auto& b : report.references) counts.push_back(static_cast<double>(b.uses));
     report.spread = concentration_of(std::move(counts));
-    std::stable_sort(report.references.begin(), report.references.end(),
-                     [](const reference_balance& a, const reference_balance& b) {
-                         return a.uses > b.uses;
-                     });
+    std::stable_sort(
+        report.references.begin(), report.references.end(),
+        [](const reference_balance& a, const reference_balance& b) { return a.uses > b.uses; });
     return report;
 }
 

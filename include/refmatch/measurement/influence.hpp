@@ -85,14 +85,15 @@ struct influence_options {
     /// @throws validation_error for a zero window, a half-life that is not > 0 or bounds that do
     ///         not increase.
     void validate() const {
-        if (window_days == 0) throw validation_error("influence options", "window_days", "at least 1", "0");
+        if (window_days == 0)
+            throw validation_error("influence options", "window_days", "at least 1", "0");
         if (!(half_life_days > 0))
             throw validation_error("influence options", "half_life_days", "a number > 0",
                                    std::to_string(half_life_days));
         for (std::size_t i = 1; i < deal_size_bounds.size(); ++i)
             if (!(deal_size_bounds[i] > deal_size_bounds[i - 1]))
-                throw validation_error("influence options", "deal_size_bounds",
-                                       "increasing bounds", std::to_string(deal_size_bounds[i]));
+                throw validation_error("influence options", "deal_size_bounds", "increasing bounds",
+                                       std::to_string(deal_size_bounds[i]));
     }
 };
 
@@ -115,9 +116,9 @@ struct influenced_deal {
 
 /// Credit summed over one key (a reference, an activity, a segment or a period).
 struct credit_total {
-    double revenue = 0.0;          ///< credited won amount
-    std::size_t deals = 0;         ///< won deals it has credit in
-    std::size_t uses = 0;          ///< influencing uses on won deals
+    double revenue = 0.0;   ///< credited won amount
+    std::size_t deals = 0;  ///< won deals it has credit in
+    std::size_t uses = 0;   ///< influencing uses on won deals
 };
 
 /// Deals with reference activity against deals without.
@@ -161,10 +162,9 @@ struct influence_report {
 ///
 /// **Complexity:** O(u + d log d) for u uses and d deals, plus the bootstrap
 /// O(resamples · d). **Thread safety:** reentrant.
-[[nodiscard]] inline influence_report measure_influence(std::span<const usage_event> usage,
-                                                        std::span<const opportunity_outcome> outcomes,
-                                                        const vocabulary& v,
-                                                        const influence_options& options = {}) {
+[[nodiscard]] inline influence_report measure_influence(
+    std::span<const usage_event> usage, std::span<const opportunity_outcome> outcomes,
+    const vocabulary& v, const influence_options& options = {}) {
     options.validate();
     check_outcomes(outcomes, v);
     influence_report report;
@@ -175,7 +175,8 @@ struct influence_report {
             continue;
         influenced_deal d;
         d.outcome = &o;
-        d.segment = segment_of(v, "outcome '" + o.opportunity_id + "'", o.industry, o.country, o.size);
+        d.segment =
+            segment_of(v, "outcome '" + o.opportunity_id + "'", o.industry, o.country, o.size);
         deal_of.emplace(o.opportunity_id, report.deals.size());
         report.deals.push_back(std::move(d));
     }
@@ -201,8 +202,9 @@ struct influence_report {
         ++t.uses;
     };
     for (auto& d : report.deals) {
-        std::stable_sort(d.uses.begin(), d.uses.end(),
-                         [](const credited_use& a, const credited_use& b) { return a.day < b.day; });
+        std::stable_sort(
+            d.uses.begin(), d.uses.end(),
+            [](const credited_use& a, const credited_use& b) { return a.day < b.day; });
         const auto& o = *d.outcome;
         if (o.status != deal_status::won) continue;
         report.won_revenue += o.amount;

@@ -29,7 +29,7 @@ namespace refmatch::measurement {
 [[nodiscard]] std::vector<opportunity_outcome> load_program_outcomes(
     const std::filesystem::path& directory, const vocabulary& v);
 /// Writes a file atomically (temporary file + rename).
-void save_outcomes(const std::filesystem::path& path,
-                   std::span<const opportunity_outcome> outcomes, const vocabulary& v);
+void save_outcomes(const std::filesystem::path& path, std::span<const opportunity_outcome> outcomes,
+                   const vocabulary& v);
 
 }  // namespace refmatch::measurement

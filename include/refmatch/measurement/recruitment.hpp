@@ -28,12 +28,16 @@ struct advocacy_weights {
     double nps = 0.35, csat = 0.20, health = 0.25, recency = 0.10, tenure = 0.10;
     /// @throws validation_error for a negative or NaN weight, or all zero.
     void validate() const {
-        const std::array<std::pair<const char*, double>, 5> all = {
-            {{"nps", nps}, {"csat", csat}, {"health", health}, {"recency", recency}, {"tenure", tenure}}};
+        const std::array<std::pair<const char*, double>, 5> all = {{{"nps", nps},
+                                                                    {"csat", csat},
+                                                                    {"health", health},
+                                                                    {"recency", recency},
+                                                                    {"tenure", tenure}}};
         double sum = 0;
         for (const auto& [name, w] : all) {
             if (!(w >= 0) || std::isinf(w))
-                throw validation_error("advocacy weights", name, "a number >= 0", std::to_string(w));
+                throw validation_error("advocacy weights", name, "a number >= 0",
+                                       std::to_string(w));
             sum += w;
         }
         if (sum == 0) throw validation_error("advocacy weights", "sum", "a positive sum", "0");
@@ -251,7 +255,8 @@ struct recruit_report {
                 if (v != best_value) return v > best_value;
                 if (progress != best_progress) return progress > best_progress;
                 const auto& b = report.candidates[best];
-                if (a.advocacy.score != b.advocacy.score) return a.advocacy.score > b.advocacy.score;
+                if (a.advocacy.score != b.advocacy.score)
+                    return a.advocacy.score > b.advocacy.score;
                 return a.reference_id < b.reference_id;
             }();
             if (better) {

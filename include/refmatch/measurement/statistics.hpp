@@ -188,9 +188,9 @@ struct concentration {
     for (std::size_t i = 0; i < n; ++i) {
         running += values[i];
         weighted += static_cast<double>(i + 1) * values[i];
-        c.lorenz.emplace_back(static_cast<double>(i + 1) / static_cast<double>(n),
-                              total > 0 ? running / total : static_cast<double>(i + 1) /
-                                                                static_cast<double>(n));
+        c.lorenz.emplace_back(
+            static_cast<double>(i + 1) / static_cast<double>(n),
+            total > 0 ? running / total : static_cast<double>(i + 1) / static_cast<double>(n));
     }
     if (n == 0 || total <= 0) return c;
     const double nn = static_cast<double>(n);
