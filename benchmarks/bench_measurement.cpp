@@ -35,11 +35,12 @@ const program& recruiting_program(std::size_t candidates, std::size_t prospects)
     return *slot;
 }
 
-measurement::recruit_options options() {
+// Third argument: the threshold in hundredths (0.5: the default; 0.75: most prospects short).
+measurement::recruit_options options(const benchmark::State& state) {
     measurement::recruit_options o;
     o.gaps.match.activity = activity::sales_call;
     o.gaps.match.now = sample_program_day;
-    o.gaps.threshold = 0.5;
+    o.gaps.threshold = static_cast<double>(state.range(2)) / 100.0;
     o.shortlist = 10;
     o.advocacy.now = sample_program_day;
     return o;
@@ -53,7 +54,7 @@ void BM_Recruit(benchmark::State& state) {
     batch.threads = 2;
     measurement::recruit_report r;
     for (auto _ : state) {
-        r = measurement::recommend_recruits(p, pipeline, options(), batch);
+        r = measurement::recommend_recruits(p, pipeline, options(state), batch);
         benchmark::DoNotOptimize(r);
     }
     state.counters["candidates"] = static_cast<double>(r.candidates.size());
@@ -64,7 +65,11 @@ void BM_Recruit(benchmark::State& state) {
     state.counters["shortlist_value"] =
         r.shortlist.empty() ? 0.0 : r.shortlist.back().cumulative_value;
 }
-BENCHMARK(BM_Recruit)->Args({1000, 1000})->Args({10000, 10000})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Recruit)
+    ->Args({1000, 1000, 50})
+    ->Args({10000, 10000, 50})
+    ->Args({10000, 10000, 75})
+    ->Unit(benchmark::kMillisecond);
 
 // The floor: the gap analysis of the active references alone.
 void BM_Recruit_GapAnalysisOnly(benchmark::State& state) {
@@ -74,11 +79,13 @@ void BM_Recruit_GapAnalysisOnly(benchmark::State& state) {
     batch_options batch;
     batch.threads = 2;
     const engine e(p);
-    for (auto _ : state) benchmark::DoNotOptimize(analyse_gaps(e, pipeline, options().gaps, batch));
+    for (auto _ : state)
+        benchmark::DoNotOptimize(analyse_gaps(e, pipeline, options(state).gaps, batch));
 }
 BENCHMARK(BM_Recruit_GapAnalysisOnly)
-    ->Args({1000, 1000})
-    ->Args({10000, 10000})
+    ->Args({1000, 1000, 50})
+    ->Args({10000, 10000, 50})
+    ->Args({10000, 10000, 75})
     ->Unit(benchmark::kMillisecond);
 
 // The naive way, per candidate: the program with one candidate made active, its gaps rerun.
@@ -97,13 +104,14 @@ void BM_Recruit_NaiveRerunPerCandidate(benchmark::State& state) {
         ++next;
         const auto q = std::move(t).assemble();
         const engine e(*q);
-        benchmark::DoNotOptimize(analyse_gaps(e, q->prospects.all(), options().gaps, batch));
+        benchmark::DoNotOptimize(analyse_gaps(e, q->prospects.all(), options(state).gaps, batch));
     }
     state.counters["candidates_in_program"] = static_cast<double>(candidates.size());
 }
 BENCHMARK(BM_Recruit_NaiveRerunPerCandidate)
-    ->Args({1000, 1000})
-    ->Args({10000, 10000})
+    ->Args({1000, 1000, 50})
+    ->Args({10000, 10000, 50})
+    ->Args({10000, 10000, 75})
     ->Iterations(5)
     ->Unit(benchmark::kMillisecond);
 
