@@ -5,6 +5,7 @@
 
 #include <refmatch/content/content_io.hpp>
 #include <refmatch/content/library.hpp>
+#include <refmatch/db/database.hpp>
 #include <refmatch/generator.hpp>
 #include <refmatch/measurement/balance.hpp>
 #include <refmatch/measurement/influence.hpp>
@@ -14,10 +15,14 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <numeric>
 #include <random>
+#include <sstream>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -460,7 +465,11 @@ TEST(Recruitment, AdvocacyScoreAndBaseNps) {
     EXPECT_EQ(message_of([&] { (void)score_advocacy(r, o); }),
               "advocacy weights: field 'nps': expected a number >= 0, got '-1.000000'");
 
-    const auto p = generate_program({.seed = 3, .references = 300, .prospects = 10});
+    generator_options g;
+    g.seed = 3;
+    g.references = 300;
+    g.prospects = 10;
+    const auto p = generate_program(g);
     std::vector<std::uint8_t> answers;
     for (const auto& x : p->references.all())
         if (x.signals.nps) answers.push_back(*x.signals.nps);
@@ -470,7 +479,11 @@ TEST(Recruitment, AdvocacyScoreAndBaseNps) {
 
 // A program with a third of its references turned into candidates.
 std::unique_ptr<program> recruiting_program(std::uint64_t seed) {
-    auto t = tables_of(*generate_program({.seed = seed, .references = 400, .prospects = 80}));
+    generator_options g;
+    g.seed = seed;
+    g.references = 400;
+    g.prospects = 80;
+    auto t = tables_of(*generate_program(g));
     for (std::size_t i = 0; i < t.references.size(); ++i)
         if (i % 3 == 0) t.references[i].status = reference_status::candidate;
     return std::move(t).assemble();
@@ -652,6 +665,74 @@ TEST(Content, FilesRoundTripAndErrorsNameTheLine) {
               }),
               "content.csv:2: field 'expires': expected a day after the publication day "
               "2025-02-01, got '2025-01-01'");
+}
+
+// --- The program database -----------------------------------------------------------------------
+
+std::string bytes_of(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// Outcomes and content come in with the program (one transaction), read back through the
+// files' record rules, export byte for byte, and a bad write leaves the tables as they were.
+TEST(MeasurementDatabase, OutcomesAndContentRoundTrip) {
+    namespace fs = std::filesystem;
+    const fs::path sample = fs::path(REFMATCH_SOURCE_DIR) / "src/data/sample";
+    const auto dir =
+        fs::temp_directory_path() / ("refmatch_measurement_test_" + std::to_string(getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    database_options o;
+    o.create = true;
+    database db(dir / "program.db", o);
+    db.import_program(sample, {"tester", std::chrono::sys_seconds{}});
+    const auto p = db.program();
+    const auto files = load_program_outcomes(sample, *p->vocab);
+    const auto items = content::load_program_content(sample, *p->vocab);
+    ASSERT_GT(files.size(), 10000u);
+    ASSERT_GT(items.size(), 50u);
+    auto by_id = files;
+    std::sort(by_id.begin(), by_id.end(),
+              [](const auto& a, const auto& b) { return a.opportunity_id < b.opportunity_id; });
+    EXPECT_EQ(db.outcomes(), by_id);
+    EXPECT_EQ(db.content_items(), items);  // ids are in order already
+
+    db.export_program(dir / "exported");
+    const auto again = load_program_outcomes(dir / "exported", *p->vocab);
+    EXPECT_EQ(again, by_id);
+    EXPECT_EQ(bytes_of(dir / "exported" / "content.csv"), bytes_of(sample / "content.csv"));
+
+    // A replacement, then a bad write that changes nothing.
+    auto changed = by_id.front();
+    changed.status = deal_status::lost;
+    changed.closed = changed.created.value_or(day("2025-01-01"));
+    db.put_outcomes(std::span(&changed, 1));
+    EXPECT_EQ(db.outcomes().front(), changed);
+    auto bad = changed;
+    bad.status = deal_status::open;
+    EXPECT_EQ(message_of([&] { db.put_outcomes(std::span(&bad, 1)); }),
+              "outcome '" + bad.opportunity_id +
+                  "': field 'closed': expected no close date for an open deal, got '" +
+                  format_date(*bad.closed) + "'");
+    EXPECT_EQ(db.outcomes().front(), changed);
+    auto stray = items.front();
+    stray.reference_id = "R-9999";
+    EXPECT_EQ(message_of([&] { db.put_content_items(std::span(&stray, 1)); }),
+              "content '" + stray.id +
+                  "': field 'reference_id': expected a reference id of the program, got "
+                  "'R-9999'");
+    EXPECT_EQ(db.content_items(), items);
+
+    // Reopened read-only: the same tables.
+    database_options ro;
+    ro.read_only = true;
+    const database reader(dir / "program.db", ro);
+    EXPECT_EQ(reader.outcomes().front(), changed);
+    EXPECT_EQ(reader.content_items().size(), items.size());
+    fs::remove_all(dir);
 }
 
 }  // namespace
