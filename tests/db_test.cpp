@@ -215,7 +215,8 @@ TEST(DatabaseOpen, RefusesANewerSchema) {
     EXPECT_EQ(error_of([&] { database db(path); }),
               path.string() +
                   ": open: the database has schema version 99, newer than this "
-                  "refmatch's 1; use a newer refmatch");
+                  "refmatch's " +
+                  std::to_string(database::schema_version) + "; use a newer refmatch");
     EXPECT_EQ(bytes_of(path), before);
 }
 
