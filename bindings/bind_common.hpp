@@ -35,6 +35,7 @@ void bind_requests(py::module_& m);
 void bind_crm(py::module_& m);
 void bind_simulation(py::module_& m);
 void bind_referrals(py::module_& m);
+void bind_measurement(py::module_& m);
 
 /// Python's repr() of a string ('abc'), for __repr__ implementations.
 inline std::string quoted(std::string_view s) {

@@ -500,15 +500,6 @@ void bind_referrals(py::module_& m) {
           py::arg("p2"), py::arg("alpha") = 0.05, py::arg("power") = 0.8,
           "Sample size per group to tell p1 from p2 (two-sided).");
     m.def("normal_quantile", &rr::normal_quantile, py::arg("p"));
-    m.def(
-        "bootstrap_mean_difference",
-        [](const std::vector<double>& a, const std::vector<double>& b, std::uint32_t resamples,
-           std::uint64_t seed, double confidence) {
-            return mean_difference_dict(
-                rr::bootstrap_mean_difference(a, b, resamples, seed, confidence));
-        },
-        py::arg("a"), py::arg("b"), py::arg("resamples") = 2000, py::arg("seed") = 1,
-        py::arg("confidence") = 0.95, "mean(a) - mean(b) with a percentile bootstrap interval.");
     m.def("jaro_winkler", &rr::jaro_winkler, py::arg("a"), py::arg("b"));
     m.def("normalise_company_name", &rr::normalise_company_name, py::arg("name"));
 }

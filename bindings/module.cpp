@@ -19,4 +19,5 @@ PYBIND11_MODULE(_refmatch, m) {
     refmatch::python::bind_assignment(m);
     refmatch::python::bind_simulation(m);
     refmatch::python::bind_referrals(m);
+    refmatch::python::bind_measurement(m);
 }

@@ -2,9 +2,13 @@
 
 #include "commands.hpp"
 
+#include <refmatch/content/content_io.hpp>
 #include <refmatch/generator.hpp>
 #include <refmatch/io.hpp>
+#include <refmatch/measurement/generator.hpp>
+#include <refmatch/measurement/outcomes_io.hpp>
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -27,9 +31,19 @@ int run_generate(generate_options o) {
     }
     const auto p = generate_program(o.gen);
     save_program(*p, o.out, o.format == "json" ? file_format::json : file_format::csv);
+    // Outcomes of the opportunities the usage names, and a materials library (CSV only).
+    measurement::outcome_generator_options m;
+    m.seed = o.gen.seed;
+    m.now = o.gen.now;
+    const auto outcomes = measurement::generate_outcomes(*p, m);
+    const auto items = measurement::generate_content(*p, m);
+    const std::filesystem::path dir(o.out);
+    measurement::save_outcomes(dir / "outcomes.csv", outcomes, *p->vocab);
+    content::save_content(dir / "content.csv", items);
     std::cout << "wrote " << o.out << ": " << p->references.size() << " references, "
               << p->prospects.size() << " prospects, " << p->vocab->products.size() << " products, "
-              << p->usage.size() << " usage events (seed " << o.gen.seed << ", as of "
+              << p->usage.size() << " usage events, " << outcomes.size() << " outcomes, "
+              << items.size() << " content items (seed " << o.gen.seed << ", as of "
               << format_date(o.gen.now) << ")\n";
     return 0;
 }

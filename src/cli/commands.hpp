@@ -32,5 +32,8 @@ void add_simulate(CLI::App& app, std::vector<command>& commands);
 void add_referral(CLI::App& app, std::vector<command>& commands);
 void add_request(CLI::App& app, std::vector<command>& commands);
 void add_queue(CLI::App& app, std::vector<command>& commands);
+void add_measure(CLI::App& app, std::vector<command>& commands);
+void add_content(CLI::App& app, std::vector<command>& commands);
+void add_report(CLI::App& app, std::vector<command>& commands);
 
 }  // namespace refmatch::cli

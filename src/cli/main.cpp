@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
     refmatch::cli::add_referral(app, commands);
     refmatch::cli::add_request(app, commands);
     refmatch::cli::add_queue(app, commands);
+    refmatch::cli::add_measure(app, commands);
+    refmatch::cli::add_content(app, commands);
+    refmatch::cli::add_report(app, commands);
 
     try {
         app.parse(argc, argv);

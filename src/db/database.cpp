@@ -1,10 +1,14 @@
 // refmatch::database: opening, loading through the assembly path, transactional writes, refresh.
 
+#include "db/measurement_tables.hpp"
 #include "db/schema.hpp"
 #include "db/sqlite.hpp"
 #include "db/tables.hpp"
 
+#include <refmatch/content/content_io.hpp>
+#include <refmatch/content/library.hpp>
 #include <refmatch/db/database.hpp>
+#include <refmatch/measurement/outcomes_io.hpp>
 #include <refmatch/shipped_data.hpp>
 
 #include <algorithm>
@@ -188,7 +192,17 @@ bool database::refresh() {
 void database::import_program(const fs::path& directory, const recorded_by& by,
                               const program_progress_callback& progress) {
     const auto p = load_program(directory, progress);
-    import_program(*p, by);
+    const auto outcomes = measurement::load_program_outcomes(directory, *p->vocab);
+    const auto items = content::load_program_content(directory, *p->vocab);
+    content::check_content(items, *p);
+    std::lock_guard lock(impl_->mutex);
+    impl_->write("import a program", [&](std::int64_t revision) {
+        impl_->require_empty("import a program");
+        db::write_program(impl_->conn, *p, revision, by.who, iso_time(by.at));
+        db::put_outcomes(impl_->conn, outcomes);
+        db::put_content(impl_->conn, items);
+        return 0;
+    });
 }
 
 void database::import_program(const refmatch::program& p, const recorded_by& by) {
@@ -203,6 +217,11 @@ void database::import_program(const refmatch::program& p, const recorded_by& by)
 void database::export_program(const fs::path& directory, file_format format) const {
     const auto p = program();
     save_program(*p, directory, format);
+    // The tables beside the program, when it has them (files identical to their save_*).
+    if (const auto o = outcomes(); !o.empty())
+        measurement::save_outcomes(directory / "outcomes.csv", o, *p->vocab);
+    if (const auto c = content_items(); !c.empty())
+        content::save_content(directory / "content.csv", c);
 }
 
 void database::add_reference(reference_customer r) {
@@ -280,6 +299,42 @@ std::vector<ledger_entry> database::history(std::string_view reference_id) const
     auto out = db::read_history(impl_->conn, *impl_->prog->vocab, reference_id);
     t.commit();
     return out;
+}
+
+std::vector<measurement::opportunity_outcome> database::outcomes() const {
+    std::lock_guard lock(impl_->mutex);
+    db::transaction t(impl_->conn, db::transaction::read, "read the outcomes");
+    auto out = db::read_outcomes(impl_->conn, *impl_->prog->vocab);
+    t.commit();
+    return out;
+}
+
+void database::put_outcomes(std::span<const measurement::opportunity_outcome> outcomes) {
+    std::lock_guard lock(impl_->mutex);
+    const auto& v = *impl_->prog->vocab;
+    measurement::check_outcomes(outcomes, v);
+    impl_->write("write outcomes", [&](std::int64_t) {
+        db::put_outcomes(impl_->conn, outcomes);
+        measurement::check_outcomes(db::read_outcomes(impl_->conn, v), v);
+        return 0;
+    });
+}
+
+std::vector<content::content_item> database::content_items() const {
+    std::lock_guard lock(impl_->mutex);
+    db::transaction t(impl_->conn, db::transaction::read, "read the materials library");
+    auto out = db::read_content(impl_->conn, *impl_->prog->vocab);
+    t.commit();
+    return out;
+}
+
+void database::put_content_items(std::span<const content::content_item> items) {
+    std::lock_guard lock(impl_->mutex);
+    content::check_content(items, *impl_->prog);
+    impl_->write("write content", [&](std::int64_t) {
+        db::put_content(impl_->conn, items);
+        return 0;
+    });
 }
 
 std::vector<std::string> database::check() const {

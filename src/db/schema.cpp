@@ -15,7 +15,7 @@ namespace {
 // ';'-joined, consents with their personal limits as `case_study:2/365/90`), so that one parser
 // (refmatch::io's record rules) reads files and database alike. `revision` is the program
 // revision of the transaction that last wrote a row: `refresh` reads only what changed.
-constexpr std::array<const char*, 3> migrations = {
+constexpr std::array<const char*, 4> migrations = {
     R"sql(
 CREATE TABLE program_state (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
@@ -257,6 +257,37 @@ CREATE TABLE referral_check (
     evidence     TEXT  -- ';'-joined ids
 ) STRICT;
 CREATE INDEX referral_check_referral ON referral_check (referral_id);
+)sql",
+    // 3 -> 4: measurement. Opportunity outcomes (what the ledger's opportunity ids became) and
+    // the materials library, with the fields of outcomes.csv and content.csv.
+    R"sql(
+CREATE TABLE opportunity_outcome (
+    opportunity_id  TEXT PRIMARY KEY,
+    name            TEXT,
+    industry        TEXT,
+    country         TEXT,
+    size_band       TEXT,
+    stage           TEXT,
+    status          TEXT NOT NULL CHECK (status IN ('open', 'won', 'lost')),
+    amount          TEXT,
+    created         TEXT,
+    closed          TEXT
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE content_item (
+    id            TEXT PRIMARY KEY,
+    title         TEXT,
+    type          TEXT NOT NULL,
+    reference_id  TEXT REFERENCES reference_customer (id),
+    industry      TEXT,
+    products      TEXT,
+    country       TEXT,
+    size_band     TEXT,
+    status        TEXT NOT NULL CHECK (status IN ('draft', 'approved', 'published')),
+    published     TEXT,
+    expires       TEXT,
+    uses          TEXT
+) STRICT, WITHOUT ROWID;
 )sql",
 };
 

@@ -423,4 +423,28 @@ std::string format_number(double x) {
     return ec == std::errc{} ? std::string(buffer, end) : std::to_string(x);
 }
 
+size_band size_field(const flat_record& r, const size_bands& sizes) {
+    return parse_size(r, sizes);
+}
+
+std::optional<date> date_field(const flat_record& r, std::string_view name) {
+    return parse_date_field(r, name);
+}
+
+std::optional<double> number_text(std::string_view s) {
+    return parse_double(s);
+}
+
+std::optional<std::uint64_t> count_text(std::string_view s) {
+    return parse_uint(s);
+}
+
+std::vector<std::string> list_of(std::string_view s) {
+    return split_list(s);
+}
+
+std::string list_text(std::span<const std::string> items) {
+    return join_list(std::vector<std::string>(items.begin(), items.end()));
+}
+
 }  // namespace refmatch::detail

@@ -84,4 +84,19 @@ std::string format_consent(const activity_consent& c, const activity_catalog& ac
 /// Formats a double without trailing zeros, exactly enough to read back the same value.
 std::string format_number(double x);
 
+// The field rules of the program's tables, for the tables that live beside them (outcomes,
+// content): one reading of sizes, dates and numbers.
+/// `size_band` (a band number or its label) or, failing that, `employees`. @throws parse_error.
+size_band size_field(const flat_record& r, const size_bands& sizes);
+/// A date YYYY-MM-DD, nullopt when empty. @throws parse_error.
+std::optional<date> date_field(const flat_record& r, std::string_view name);
+/// A finite number, nullopt when the text is not one.
+std::optional<double> number_text(std::string_view s);
+/// A whole number ≥ 0, nullopt when the text is not one.
+std::optional<std::uint64_t> count_text(std::string_view s);
+/// `;`-separated list, each entry trimmed, empty entries dropped.
+std::vector<std::string> list_of(std::string_view s);
+/// The list joined with `;`.
+std::string list_text(std::span<const std::string> items);
+
 }  // namespace refmatch::detail

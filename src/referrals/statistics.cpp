@@ -1,13 +1,13 @@
 // The referral program's statistics (formulas in docs/referrals.md).
 
 #include <refmatch/error.hpp>
+#include <refmatch/measurement/statistics.hpp>
 #include <refmatch/referrals/statistics.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <numbers>
-#include <random>
 
 namespace refmatch::referrals {
 namespace {
@@ -167,21 +167,11 @@ mean_difference bootstrap_mean_difference(std::span<const double> a, std::span<c
     out.difference = out.mean_a - out.mean_b;
     out.confidence = confidence;
     out.resamples = resamples;
-    std::mt19937_64 rng(seed);
-    std::vector<double> diffs(resamples);
-    const auto resampled_mean = [&](std::span<const double> v) {
-        std::uniform_int_distribution<std::size_t> pick(0, v.size() - 1);
-        double s = 0;
-        for (std::size_t i = 0; i < v.size(); ++i) s += v[pick(rng)];
-        return s / static_cast<double>(v.size());
-    };
-    for (auto& d : diffs) {
-        const double ma = resampled_mean(a);
-        d = ma - resampled_mean(b);
-    }
-    std::sort(diffs.begin(), diffs.end());
-    out.low = quantile_sorted(diffs, (1 - confidence) / 2);
-    out.high = quantile_sorted(diffs, (1 + confidence) / 2);
+    // The resampling has one home, shared with the program's measurement (SplitMix64, so a
+    // seed gives the same interval everywhere).
+    const auto e = measurement::bootstrap_mean_difference(a, b, {resamples, seed, confidence});
+    out.low = e.low;
+    out.high = e.high;
     return out;
 }
 

@@ -4,8 +4,10 @@
 /// refmatch::db). docs/database.md describes the schema, the durability and concurrency model and
 /// what a crash can and cannot lose.
 
+#include <refmatch/content/content_item.hpp>
 #include <refmatch/db/errors.hpp>
 #include <refmatch/io.hpp>
+#include <refmatch/measurement/outcome.hpp>
 #include <refmatch/program.hpp>
 
 #include <chrono>
@@ -73,7 +75,7 @@ struct ledger_entry {
 class database {
 public:
     /// The schema version this library writes; older files are migrated on open.
-    static constexpr int schema_version = 3;
+    static constexpr int schema_version = 4;
 
     /// Opens (or, with `options.create`, creates) the database at `path`.
     /// @throws database_error: not a database, truncated, newer schema, missing file without
@@ -100,7 +102,8 @@ public:
 
     /// Imports a program (a directory of files, or one in memory) into a database that holds
     /// no references, prospects or usage yet, in one transaction: all of it or nothing. Its
-    /// usage events are recorded as by `by`.
+    /// usage events are recorded as by `by`. A directory's `outcomes.csv` and `content.csv`, when
+    /// present, come in the same transaction.
     /// @throws parse_error for bad files, database_error when the database already holds a
     ///         program or the write fails.
     void import_program(const std::filesystem::path& directory, const recorded_by& by,
@@ -131,6 +134,18 @@ public:
 
     /// The ledger rows of one reference (all when `reference_id` is empty), by event id.
     [[nodiscard]] std::vector<ledger_entry> history(std::string_view reference_id) const;
+
+    /// The opportunity outcomes (docs/measurement.md), by opportunity id.
+    [[nodiscard]] std::vector<measurement::opportunity_outcome> outcomes() const;
+    /// Adds outcomes, replacing those with the same opportunity id, in one transaction; the
+    /// whole table after it is checked as `check_outcomes` checks it.
+    /// @throws validation_error (nothing is written).
+    void put_outcomes(std::span<const measurement::opportunity_outcome> outcomes);
+    /// The materials library (docs/measurement.md), by id.
+    [[nodiscard]] std::vector<content::content_item> content_items() const;
+    /// Adds content items, replacing those with the same id, in one transaction.
+    /// @throws validation_error as `content::check_content` (nothing is written).
+    void put_content_items(std::span<const content::content_item> items);
 
     /// Checks the file: SQLite's integrity and foreign-key checks, then that the program loads.
     /// Returns the problems found (empty: all is well).

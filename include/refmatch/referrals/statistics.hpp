@@ -54,8 +54,9 @@ struct mean_difference {
 };
 
 /// mean(a) − mean(b) with a percentile bootstrap interval: `resamples` times, each sample
-/// resampled with replacement (std::mt19937_64 seeded with `seed`), the difference of means;
-/// the interval is the (1−c)/2 and (1+c)/2 quantiles (linear interpolation, as numpy's default).
+/// resampled with replacement, the difference of means, by `measurement::bootstrap_mean_difference`
+/// (one generator, SplitMix64 seeded with `seed`); the interval is its (1−c)/2 and (1+c)/2
+/// quantiles (linear interpolation, as numpy's default).
 /// Deterministic for a seed. @throws validation_error for an empty sample or c ∉ (0, 1).
 [[nodiscard]] mean_difference bootstrap_mean_difference(std::span<const double> a,
                                                         std::span<const double> b,

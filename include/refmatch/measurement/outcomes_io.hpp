@@ -1,0 +1,35 @@
+#pragma once
+/// @file measurement/outcomes_io.hpp
+/// The outcomes table as a CSV file, `outcomes.csv` of a program directory (docs/data-formats.md),
+/// read with the program's CSV reader and field rules (compiled in refmatch::io).
+
+#include <refmatch/measurement/outcome.hpp>
+#include <refmatch/vocabulary.hpp>
+
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace refmatch::measurement {
+
+/// Parses outcomes CSV text (named `file` in messages), each record checked as `check_outcomes`
+/// checks it. @throws parse_error naming file, line and field; nothing is returned then.
+[[nodiscard]] std::vector<opportunity_outcome> parse_outcomes(std::string_view text,
+                                                              const std::string& file,
+                                                              const vocabulary& v);
+/// The CSV text of `outcomes` (CRLF, every column).
+[[nodiscard]] std::string format_outcomes(std::span<const opportunity_outcome> outcomes,
+                                          const vocabulary& v);
+/// Reads a file. @throws parse_error (also for a missing file).
+[[nodiscard]] std::vector<opportunity_outcome> load_outcomes(const std::filesystem::path& path,
+                                                             const vocabulary& v);
+/// The outcomes of a program directory: its `outcomes.csv`, or none when it has no such file.
+[[nodiscard]] std::vector<opportunity_outcome> load_program_outcomes(
+    const std::filesystem::path& directory, const vocabulary& v);
+/// Writes a file atomically (temporary file + rename).
+void save_outcomes(const std::filesystem::path& path, std::span<const opportunity_outcome> outcomes,
+                   const vocabulary& v);
+
+}  // namespace refmatch::measurement
