@@ -5,6 +5,7 @@
 
 #include <refmatch/activity.hpp>
 #include <refmatch/date.hpp>
+#include <refmatch/error.hpp>
 #include <refmatch/fwd.hpp>
 #include <refmatch/reference.hpp>
 #include <refmatch/taxonomy.hpp>
@@ -56,21 +57,71 @@ inline std::string activity_label(activity_id a) {
     return "activity_" + std::to_string(a.value);
 }
 
-/// An activity from a standard name (case ignored) or a number.
-inline activity_id standard_activity(std::string_view name) {
+/// The activities a name may be, for messages: the catalogue's, or the standard ones.
+inline std::string activity_choices(const activity_catalog* activities) {
+    std::string out;
+    if (activities) {
+        for (const auto& n : activities->names()) out += (out.empty() ? "" : ", ") + n;
+    } else {
+        for (const auto n : activity::standard_names)
+            out += (out.empty() ? "" : ", ") + std::string(n);
+    }
+    return out;
+}
+
+/// An activity from a standard name (case ignored).
+/// @throws validation_error naming `subject` and listing the standard activities.
+inline activity_id standard_activity(std::string_view name, std::string_view subject = "activity") {
     const std::string lower = detail::ascii_lower(name);
     for (std::uint16_t i = 0; i < activity::standard_count; ++i)
         if (activity::standard_names[i] == lower) return activity_id{i};
-    throw py::value_error("unknown activity '" + std::string(name) +
-                          "': expected one of the standard activities (name_drop ... site_visit); "
-                          "look custom ones up with vocabulary.activities.at(name)");
+    throw validation_error(std::string(subject), "activity",
+                           "one of the activities " + activity_choices(nullptr), std::string(name));
 }
 
-/// A reference status from its name (`"active"`) or the enum.
+/// An activity argument: an ActivityId, its number, or a name (case ignored) of `activities`
+/// (a program's catalogue, custom activities included) or, without one, a standard name.
+/// Converted here rather than by pybind's implicit conversion, which would hide the reason.
+/// @throws validation_error naming `subject` and the `field`, listing the valid activities.
+inline activity_id activity_from(const py::handle& h, std::string_view subject,
+                                 const activity_catalog* activities = nullptr,
+                                 std::string_view field = "activity") {
+    const auto fail = [&](std::string found) {
+        return validation_error(std::string(subject), std::string(field),
+                                "one of the activities " + activity_choices(activities),
+                                std::move(found));
+    };
+    if (py::isinstance<activity_id>(h)) return h.cast<activity_id>();
+    if (py::isinstance<py::str>(h)) {
+        const auto name = h.cast<std::string>();
+        if (!activities) return standard_activity(name, subject);
+        if (auto a = activities->find(name)) return *a;
+        throw fail(name);
+    }
+    if (py::isinstance<py::int_>(h) && !py::isinstance<py::bool_>(h)) {
+        const auto n = h.cast<long long>();
+        const std::size_t count = activities ? activities->size() : activity::standard_count;
+        if (n >= 0 && static_cast<std::size_t>(n) < count)
+            return activity_id{static_cast<std::uint16_t>(n)};
+        throw fail(std::to_string(n));
+    }
+    throw fail(h.is_none() ? "None" : py::repr(h).cast<std::string>());
+}
+
+/// A text argument that may not be None. @throws validation_error naming `subject` and `field`.
+inline std::string text_from(const py::handle& h, std::string_view subject, std::string_view field,
+                             std::string_view expected) {
+    if (py::isinstance<py::str>(h)) return h.cast<std::string>();
+    throw validation_error(std::string(subject), std::string(field), std::string(expected),
+                           h.is_none() ? "None" : py::repr(h).cast<std::string>());
+}
+
+/// A reference status from its name (`"active"`, case ignored, as the files read it).
+/// @throws validation_error listing the statuses, in the words of the files' message.
 inline reference_status status_from(const std::string& name) {
-    if (auto s = parse_reference_status(detail::ascii_lower(name))) return *s;
-    throw py::value_error("unknown reference status '" + name +
-                          "': expected candidate, active, paused or retired");
+    if (auto s = parse_reference_status(name)) return *s;
+    throw validation_error("reference", "status", "one of candidate, active, paused, retired",
+                           name);
 }
 
 /// (code, title, parent) of every node but the root, parents before children (pre-order); the

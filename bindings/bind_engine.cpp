@@ -101,6 +101,17 @@ score_weights weights_from(const py::handle& h) {
     return w;
 }
 
+// The number of references asked for: a whole number >= 1 (pybind would turn -1 into a bare
+// TypeError, and the engine reads 0 as "no reference").
+std::size_t k_from(const py::handle& h, std::string_view subject) {
+    if (py::isinstance<py::int_>(h) && !py::isinstance<py::bool_>(h)) {
+        const auto k = h.cast<long long>();
+        if (k >= 1) return static_cast<std::size_t>(k);
+    }
+    throw validation_error(std::string(subject), "k", "a whole number >= 1",
+                           py::repr(h).cast<std::string>());
+}
+
 match_options make_options(const py::handle& activity, bool use_prospect_activity,
                            std::optional<date> now, const py::handle& weights,
                            double fatigue_weight, const py::handle& same_geography,
@@ -108,7 +119,7 @@ match_options make_options(const py::handle& activity, bool use_prospect_activit
                            std::optional<double> min_score, std::vector<std::string> exclusions,
                            const py::handle& predicate, bool explain) {
     match_options o;
-    if (!activity.is_none()) o.activity = activity.cast<activity_id>();
+    if (!activity.is_none()) o.activity = activity_from(activity, "match options");
     o.use_prospect_activity = use_prospect_activity;
     o.now = now;
     o.weights = weights_from(weights);
@@ -547,9 +558,18 @@ void bind_engine(py::module_& m) {
             },
             "What the snapshot holds.")
         .def(
+            "_activity",
+            [](const py_engine& e, const py::handle& activity, const std::string& subject) {
+                return activity_from(activity, subject, &e.prog->vocab->activities);
+            },
+            py::arg("activity"), py::arg("subject"),
+            "An activity argument resolved in the program's catalogue (custom activities too); "
+            "raises ValidationError listing the program's activities.")
+        .def(
             "_match",
-            [](const py_engine& e, const py::handle& who, std::size_t k,
+            [](const py_engine& e, const py::handle& who, const py::handle& k_arg,
                const match_options& options) {
+                const auto k = k_from(k_arg, "match");
                 if (py::isinstance<py::str>(who)) {
                     const auto id = who.cast<std::string>();
                     py::gil_scoped_release unlocked;
@@ -562,9 +582,10 @@ void bind_engine(py::module_& m) {
             py::arg("prospect"), py::arg("k"), py::arg("options"))
         .def(
             "_match_batch",
-            [](const py_engine& e, const py::handle& prospects, std::size_t k,
+            [](const py_engine& e, const py::handle& prospects, const py::handle& k_arg,
                const match_options& options, std::size_t threads, const py::object& progress,
                double progress_interval, bool as_columns) -> py::object {
+                const auto k = k_from(k_arg, "match_batch");
                 auto list = to_prospects(e, prospects);
                 auto results = run_cancellable(progress, progress_interval, [&](batch_options& b) {
                     b.threads = threads;

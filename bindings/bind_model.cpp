@@ -33,7 +33,7 @@ void check_state(const py::tuple& t, const char* type) {
 // --- Conversions of the flexible keyword arguments ----------------------------------------------
 
 activity_id to_activity(const py::handle& h) {
-    return h.cast<activity_id>();
+    return activity_from(h, "activity");
 }
 
 std::optional<activity_id> to_optional_activity(const py::handle& h) {

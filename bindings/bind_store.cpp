@@ -132,7 +132,9 @@ void bind_store(py::module_& m) {
             "set_quota, to change it).")
         .def(
             "set_quota",
-            [](program& p, activity_id a, const quota_limit& l) { p.quotas.set(a, l); },
+            [](program& p, const py::handle& a, const quota_limit& l) {
+                p.quotas.set(activity_from(a, "set_quota", &p.vocab->activities), l);
+            },
             py::arg("activity"), py::arg("limit"), "Replaces the default limit of an activity.")
         .def_property_readonly(
             "references", [](program& p) -> reference_store& { return p.references; },
@@ -148,13 +150,35 @@ void bind_store(py::module_& m) {
              "registered.")
         .def(
             "record_usage",
-            [](program& p, std::string reference_id, activity_id a, date day,
-               std::string opportunity_id) {
-                p.record_usage(
-                    usage_event{std::move(reference_id), a, std::move(opportunity_id), day});
+            [](program& p, const py::handle& reference_id, const py::handle& activity,
+               const py::handle& day, const py::handle& opportunity_id) {
+                // Each argument converted here, so that a None or a bad name is a
+                // ValidationError naming it rather than "incompatible function arguments".
+                constexpr std::string_view subject = "record_usage";
+                usage_event e;
+                e.reference_id = text_from(reference_id, subject, "reference_id",
+                                           "a reference id of the program");
+                e.activity = activity_from(activity, subject, &p.vocab->activities);
+                std::optional<date> d;
+                if (!day.is_none()) {
+                    try {
+                        d = day.cast<date>();
+                    } catch (const py::cast_error&) {
+                    }
+                }
+                if (!d)
+                    throw validation_error(
+                        std::string(subject), "day", "a datetime.date or an ISO date YYYY-MM-DD",
+                        day.is_none() ? "None" : py::repr(day).cast<std::string>());
+                e.day = *d;
+                if (!opportunity_id.is_none())
+                    e.opportunity_id = text_from(opportunity_id, subject, "opportunity_id",
+                                                 "an opportunity id (text) or None");
+                py::gil_scoped_release unlocked;
+                p.record_usage(std::move(e));
             },
             py::arg("reference_id"), py::arg("activity"), py::arg("day"),
-            py::arg("opportunity_id") = "", release())
+            py::arg("opportunity_id") = "")
         .def("effective_limit", &program::effective_limit, py::arg("reference"),
              py::arg("activity"), "The limit in force for a reference and an activity.")
         .def(

@@ -167,8 +167,10 @@ TEST(LargeTables, UsageReadInPartsKeepsLinesAndMessages) {
         if (i == 1000 || i == 150001 || i == 299998) {
             text += ref + ",no_such_activity,O-1,2025-01-01\n";
             expected.push_back("usage.csv:" + std::to_string(line) +
-                               ": field 'activity': expected a registered activity type, got "
-                               "'no_such_activity'");
+                               ": field 'activity': expected one of the activity types name_drop, "
+                               "logo_use, quote, rfp_text, success_story, case_study, "
+                               "roi_case_study, sales_call, pr, analyst_interview, "
+                               "video_testimonial, site_visit, got 'no_such_activity'");
         } else if (i == 210000) {
             text += ref + ",quote,O-1,2025-02-30\n";
             expected.push_back("usage.csv:" + std::to_string(line) +

@@ -272,7 +272,13 @@ TEST(Engine, RejectsInvalidOptionsWithClearMessages) {
               "match options: field 'weights.product': expected a finite weight >= 0, got '-1'");
     o.weights = {0, 0, 0, 0};
     EXPECT_EQ(message(o, make_prospect()),
-              "match options: field 'weights': expected weights with a positive sum, got '0'");
+              "match options: field 'weights': expected weights with a positive, finite sum, "
+              "got '0'");
+    // Each weight finite, their sum not: every score would be 0.
+    o.weights = {1e308, 1e308, 1e308, 1e308};
+    EXPECT_EQ(message(o, make_prospect()),
+              "match options: field 'weights': expected weights with a positive, finite sum, "
+              "got 'inf'");
     o = {};
     o.fatigue_weight = 1.5;
     EXPECT_EQ(message(o, make_prospect()),

@@ -75,13 +75,13 @@ TEST(TaxonomyCsv, ErrorsNameFileLineAndField) {
               "t.csv:3: field 'title': expected valid UTF-8, got 'caf\\xE9'");
     EXPECT_EQ(parse_message(
                   [] { (void)parse_taxonomy_csv("code,title,parent\nA,a,\nB,\"b,\n", "t.csv"); }),
-              "t.csv:4: expected well-formed CSV (RFC 4180 quoting), got 'a stray or "
-              "unterminated quote'");
+              // Where the quote opens, not where the text ends.
+              "t.csv:3: expected well-formed CSV (RFC 4180 quoting), got 'a quote opened here "
+              "and never closed'");
     EXPECT_EQ(parse_message([] {
                   (void)parse_taxonomy_csv("code,title,parent\nA,a,\nB,b\"x\",\n", "t.csv");
               }),
-              "t.csv:3: expected well-formed CSV (RFC 4180 quoting), got 'a stray or "
-              "unterminated quote'");
+              "t.csv:3: expected well-formed CSV (RFC 4180 quoting), got 'a stray quote'");
     EXPECT_EQ(parse_message([] { (void)parse_taxonomy_csv("code,title,parent\nA,a\n", "t.csv"); }),
               "t.csv:2: expected 3 fields as in the header, got '2 fields'");
 }
@@ -214,14 +214,15 @@ TEST(ReferencesTable, ErrorMessagesNameFileLineAndField) {
               "references.csv:3: field 'products': expected a product id of the catalogue, got "
               "'hr'");
     EXPECT_EQ(message("R-1,Bad,,,,7,active,,,,,,"),
-              "references.csv:3: field 'size_band': expected a band 0-5 or a label such as "
-              "1000-4999, got '7'");
+              "references.csv:3: field 'size_band': expected a band 0-5 or a label '1-49', "
+              "'50-249', '250-999', '1000-4999', '5000-19999', '20000+', got '7'");
     EXPECT_EQ(message("R-1,Bad,,,,,sleeping,,,,,,"),
               "references.csv:3: field 'status': expected one of candidate, active, paused, "
               "retired, got 'sleeping'");
     EXPECT_EQ(message("R-1,Bad,,,,,active,juggling,,,,,"),
-              "references.csv:3: field 'consents': expected a registered activity type, got "
-              "'juggling'");
+              "references.csv:3: field 'consents': expected one of the activity types "
+              "name_drop, logo_use, quote, rfp_text, success_story, case_study, roi_case_study, "
+              "sales_call, pr, analyst_interview, video_testimonial, site_visit, got 'juggling'");
     EXPECT_EQ(message("R-1,Bad,,,,,active,case_study:2/0/90,,,,,"),
               "references.csv:3: field 'consents': expected a personal limit "
               "max_uses/window_days/cooldown_days such as 2/365/90, got 'case_study:2/0/90'");
@@ -328,8 +329,8 @@ TEST(JsonTables, CheckFormatVersionAndNameRecordPaths) {
               "health, owner, last_contact, got 'unknown keys colour'");
     EXPECT_EQ(
         message("{\"format\": \"refmatch-references\",\n \"version\": 1,\n \"references\": [,]}"),
-        "references.json:3: expected valid JSON, got 'syntax error while parsing value - "
-        "unexpected ','; expected '[', '{', or a literal'");
+        "references.json:3: field 'references[0]': expected valid JSON, got 'syntax error "
+        "while parsing value - unexpected ','; expected '[', '{', or a literal'");
 }
 
 TEST(JsonTables, ReadsStructuredConsentsAndNumbers) {
@@ -651,8 +652,10 @@ TEST(Program, CheckReportsEveryErrorOfEveryFile) {
                   "got 'hr'",
                   "usage.csv:3: field 'reference_id': expected a reference id of the program, "
                   "got 'R-9'",
-                  "usage.csv:4: field 'activity': expected a registered activity type, got "
-                  "'teleport'"}));
+                  "usage.csv:4: field 'activity': expected one of the activity types name_drop, "
+                  "logo_use, quote, rfp_text, success_story, case_study, roi_case_study, "
+                  "sales_call, pr, analyst_interview, video_testimonial, site_visit, webinar, "
+                  "got 'teleport'"}));
     // check_file on one table uses the files beside it.
     EXPECT_EQ(refmatch::check_file(d.path / "usage.csv").size(), 2u);
     EXPECT_EQ(refmatch::check_file(d.path / "products.csv").size(), 0u);

@@ -35,7 +35,7 @@ _OPTION_DEFAULTS: dict = {
 }
 
 
-def _options(options: MatchOptions | None, arguments: Mapping[str, Any],
+def _options(options: MatchOptions | None, arguments: Mapping[str, Any], subject: str = "match",
              **fixed: Any) -> MatchOptions:
     """The MatchOptions of a call: `options` as given, or built from the keyword options among
     the caller's `arguments` (its locals()), with `fixed` overriding some of them."""
@@ -49,6 +49,10 @@ def _options(options: MatchOptions | None, arguments: Mapping[str, Any],
         return options
     kw = dict(given)
     kw["exclusions"] = list(kw["exclusions"])
+    engine = arguments.get("self")
+    if kw["activity"] is not None and isinstance(engine, Engine):
+        # By the program's catalogue (custom activities too); a ValidationError lists them.
+        kw["activity"] = engine._activity(kw["activity"], subject)
     return MatchOptions(**kw)
 
 
@@ -63,10 +67,11 @@ class _Progress:
         if progress is None or progress is False:
             return
         if progress is True:
-            from tqdm import tqdm
-
-            progress = tqdm(desc=description, unit="prospect")
+            # Made on the first report, when the total is known: a bar made before prints a
+            # stray "0prospect [00:00, ?prospect/s]" line of its own.
+            self.description = description
             self.own = True
+            return
         if hasattr(progress, "update") and hasattr(progress, "n"):
             self.bar = progress
         elif callable(progress):
@@ -75,6 +80,10 @@ class _Progress:
             raise TypeError("progress: expected None, True, a tqdm bar or a callable(done, total)")
 
     def __call__(self, done: int, total: int) -> Any:
+        if self.own and self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(desc=self.description, unit="prospect", total=total)
         if self.bar is not None:
             if self.bar.total != total:
                 self.bar.total = total
@@ -85,7 +94,7 @@ class _Progress:
 
     @property
     def callback(self) -> Callable | None:
-        return None if self.bar is None and self.fn is None else self
+        return None if self.bar is None and self.fn is None and not self.own else self
 
     def close(self) -> None:
         if self.own and self.bar is not None:
@@ -149,7 +158,7 @@ def _engine_match_batch(self: Engine, prospects: Any = None, k: int = 10, *,
     reference_id, final, base, industry, product, geography, size, fatigue, reason — or, with
     as_frame=False, one list of MatchResult per prospect.
     """
-    opts = _options(options, locals())
+    opts = _options(options, locals(), "match_batch")
     bar = _Progress(progress, "matching")
     try:
         out = self._match_batch(_prospects(self, prospects), k, opts, threads=threads,
@@ -175,7 +184,7 @@ def _engine_gaps(self: Engine, prospects: Any = None, *, threshold: float = 0.5,
     prospects as :meth:`Engine.match_batch` (None: the program's whole pipeline). Returns a
     GapReport; ``cells_frame()``, ``prospects_frame()`` and ``heatmap()`` give DataFrames.
     """
-    opts = _options(None, locals(), min_score=None, explain=False)
+    opts = _options(None, locals(), "gaps", min_score=None, explain=False)
     bar = _Progress(progress, "gap analysis")
     try:
         return self._gaps(_prospects(self, prospects), opts, threshold, min_references,

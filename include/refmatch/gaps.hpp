@@ -98,7 +98,7 @@ inline score_quantiles quantiles_of(std::vector<double> v) {
 }  // namespace detail
 
 /// Runs the matches of the pipeline (a batch, see `engine::match_batch`) and aggregates the gaps.
-/// @throws validation_error for invalid options or prospects (threshold not a number,
+/// @throws validation_error for invalid options or prospects (threshold not in [0, 1],
 ///         `min_references` 0, no histogram bins); match_cancelled when cancelled.
 ///
 /// **Complexity:** one batch match with k = min_references, then O(p log p) aggregation.
@@ -106,8 +106,10 @@ inline score_quantiles quantiles_of(std::vector<double> v) {
 [[nodiscard]] inline gap_report analyse_gaps(const engine& e, std::span<const prospect> pipeline,
                                              const gap_options& options,
                                              const batch_options& batch = {}) {
-    if (std::isnan(options.threshold))
-        throw validation_error("gap options", "threshold", "a number", "nan");
+    // Final scores lie in [0, 1]: a threshold outside can only be a mistake (2 for 0.2).
+    if (!(options.threshold >= 0.0 && options.threshold <= 1.0))
+        throw validation_error("gap options", "threshold", "a number in [0, 1]",
+                               score_weights::format_number(options.threshold));
     if (options.min_references == 0)
         throw validation_error("gap options", "min_references", "at least 1", "0");
     if (options.histogram_bins == 0)

@@ -36,7 +36,7 @@ struct score_weights {
     [[nodiscard]] double sum() const noexcept { return industry + product + geography + size; }
 
     /// @throws validation_error when a weight is negative or not finite, or when the sum is not
-    ///         positive. The message names the weight, e.g.
+    ///         positive and finite. The message names the weight, e.g.
     ///         `match options: field 'weights.product': expected a finite weight >= 0, got '-1'`.
     void validate() const {
         const auto check = [](const char* field, double w) {
@@ -48,9 +48,11 @@ struct score_weights {
         check("weights.product", product);
         check("weights.geography", geography);
         check("weights.size", size);
-        if (!(sum() > 0.0))
-            throw validation_error("match options", "weights", "weights with a positive sum",
-                                   format_number(sum()));
+        // Only the ratios count; a sum that overflows (four weights of 1e308) would turn every
+        // score into 0.
+        if (!(sum() > 0.0) || !std::isfinite(sum()))
+            throw validation_error("match options", "weights",
+                                   "weights with a positive, finite sum", format_number(sum()));
     }
 
     bool operator==(const score_weights&) const = default;

@@ -24,7 +24,18 @@ namespace refmatch {
 /// `quotas` is a plain value: change it only while no match runs. `vocab` is immutable.
 struct program {
     explicit program(std::shared_ptr<const vocabulary> v)
-        : vocab(std::move(v)), references(vocab), prospects(vocab) {}
+        : vocab(std::move(v)), references(vocab), prospects(vocab) {
+        guard_removals();
+    }
+    // A copy checks removals against its own ledger.
+    program(const program& o)
+        : vocab(o.vocab),
+          quotas(o.quotas),
+          references(o.references),
+          prospects(o.prospects),
+          usage(o.usage) {
+        guard_removals();
+    }
 
     std::shared_ptr<const vocabulary> vocab;
     quota_policy quotas;
@@ -72,6 +83,21 @@ struct program {
     /// The limit in force for reference `r` and activity `a`.
     [[nodiscard]] quota_limit effective_limit(const reference_customer& r, activity_id a) const {
         return r.effective_limit(a, quotas);
+    }
+
+private:
+    // The ledger is append-only history: a reference with uses stays (retire it instead), so
+    // that every program saves and reloads (usage must name a reference).
+    void guard_removals() {
+        references.set_removal_check([this](std::string_view id) {
+            const auto ledger = usage.read();
+            for (std::uint16_t a = 0; a < vocab->activities.size(); ++a)
+                if (const auto day = ledger.last_use(id, activity_id{a}))
+                    throw validation_error("reference '" + std::string(id) + "'", "id",
+                                           "a reference without recorded uses (set its status to "
+                                           "retired instead)",
+                                           "uses recorded, the latest " + format_date(*day));
+        });
     }
 };
 

@@ -27,8 +27,15 @@ inline constexpr std::array<std::string_view, 4> reference_status_names = {"cand
     return reference_status_names[static_cast<std::size_t>(s)];
 }
 [[nodiscard]] inline std::optional<reference_status> parse_reference_status(std::string_view s) {
-    for (std::size_t i = 0; i < reference_status_names.size(); ++i)
-        if (reference_status_names[i] == s) return static_cast<reference_status>(i);
+    // Case ignored, as every code and enumeration of refmatch ("Active" is active).
+    for (std::size_t i = 0; i < reference_status_names.size(); ++i) {
+        const std::string_view name = reference_status_names[i];
+        if (name.size() == s.size() &&
+            std::equal(name.begin(), name.end(), s.begin(), [](char a, char b) {
+                return a == (b >= 'A' && b <= 'Z' ? static_cast<char>(b - 'A' + 'a') : b);
+            }))
+            return static_cast<reference_status>(i);
+    }
     return std::nullopt;
 }
 

@@ -96,6 +96,15 @@ public:
         return index_.emplace(detail::ascii_lower(alias), id).second;
     }
 
+    /// Every alias (lower-case, as looked up) with its node, in no particular order; the nodes'
+    /// own codes excepted. O(codes + aliases).
+    [[nodiscard]] std::vector<std::pair<std::string, node_id>> aliases() const {
+        std::vector<std::pair<std::string, node_id>> out;
+        for (const auto& [key, n] : index_)
+            if (key != detail::ascii_lower(nodes_[n].code)) out.emplace_back(key, n);
+        return out;
+    }
+
     /// The name given to the taxonomy ("NAICS 2022", "UN M49"), used in messages.
     [[nodiscard]] const std::string& name() const noexcept { return name_; }
     void set_name(std::string name) { name_ = std::move(name); }

@@ -229,6 +229,7 @@ void add_assign(CLI::App& app, std::vector<command>& commands) {
     sub->add_option("--format", opts->format, "table, csv or json (default: from --out)")
         ->check(CLI::IsMember({"table", "csv", "json"}));
     sub->add_option("--threads", opts->threads, "Threads for the candidates (0: all cores)")
+        ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     commands.push_back({sub, [opts] { return run_assign(*opts); }});
 }

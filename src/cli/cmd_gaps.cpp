@@ -115,13 +115,18 @@ void add_gaps(CLI::App& app, std::vector<command>& commands) {
         "above a threshold, by NAICS sector x M49 region (x product), by value at risk.");
     add_match_flags(*sub, opts->flags, false);
     sub->add_option("--threshold", opts->gaps.threshold, "Final score a reference must reach")
+        ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
     sub->add_option("--min-references,-m", opts->gaps.min_references,
                     "References a prospect needs above the threshold")
+        ->check(CLI::PositiveNumber)
         ->capture_default_str();
     sub->add_flag("--by-product", opts->gaps.by_product, "Split cells by product of interest");
-    sub->add_option("--top", opts->top, "Cells shown")->capture_default_str();
-    sub->add_option("--threads", opts->threads, "Worker threads (0: all cores)");
+    sub->add_option("--top", opts->top, "Cells shown")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    sub->add_option("--threads", opts->threads, "Worker threads (0: all cores)")
+        ->check(CLI::NonNegativeNumber);
     sub->add_flag("--json", opts->json, "Print JSON instead of a table");
     commands.push_back({sub, [opts] { return run_gaps(*opts); }});
 }

@@ -156,6 +156,7 @@ void add_match_batch(CLI::App& app, std::vector<command>& commands) {
     sub->add_option("--format", opts->format, "csv or json (default: from --out, else csv)")
         ->check(CLI::IsMember({"csv", "json"}));
     sub->add_option("--threads", opts->threads, "Worker threads (0: all cores)")
+        ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     sub->add_flag("--quiet,-q", opts->quiet, "No progress on stderr");
     commands.push_back({sub, [opts] { return run_match_batch(*opts); }});

@@ -102,7 +102,7 @@ int run_stats(const stats_options& o) {
     const auto p = open_program(o.program);
     const auto& v = *p->vocab;
     const auto reader = p->usage.read();
-    const std::optional<date> first = reader.first_day(), last = reader.last_day();
+    const std::optional<date> first = reader.first_day(), last = default_day(*p, today());
     date now;
     std::string now_source;
     if (!o.now.empty()) {

@@ -32,7 +32,8 @@ int run_validate(const validate_options& o) {
         }
         // Messages name files by their file name; show them relative to what was given so that
         // two programs' references.csv can be told apart.
-        const fs::path base = fs::is_directory(path) ? path : path.parent_path();
+        std::error_code ec;
+        const fs::path base = fs::is_directory(path, ec) ? path : path.parent_path();
         for (const auto& e : errors) {
             const std::string where = e.file().empty() ? arg : (base / e.file()).string();
             std::cout << parse_error::format(where, e.line(), e.field(), e.expected(), e.found())

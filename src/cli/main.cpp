@@ -6,6 +6,7 @@
 #include <refmatch/error.hpp>
 #include <refmatch/version.hpp>
 
+#include <filesystem>
 #include <iostream>
 
 int main(int argc, char** argv) {
@@ -47,6 +48,10 @@ int main(int argc, char** argv) {
             if (c.app->parsed()) return c.run();
     } catch (const refmatch::error& e) {
         std::cerr << "refmatch: " << e.what() << '\n';
+        return 1;
+    } catch (const std::filesystem::filesystem_error& e) {
+        // Any path the commands did not wrap still reads as refmatch's own error, with the path.
+        std::cerr << "refmatch: '" << e.path1().string() << "': " << e.code().message() << '\n';
         return 1;
     } catch (const std::exception& e) {
         std::cerr << "refmatch: unexpected error: " << e.what() << '\n';

@@ -44,7 +44,9 @@ inline void add_match_flags(CLI::App& sub, match_flags& f, bool with_k = true) {
     sub.add_option("--weights", f.weights,
                    "Component weights industry,product,geography,size (default "
                    "0.35,0.35,0.20,0.10)");
-    sub.add_option("--fatigue", f.fatigue, "Fatigue weight phi in [0, 1]")->capture_default_str();
+    sub.add_option("--fatigue", f.fatigue, "Fatigue weight phi in [0, 1]")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
     sub.add_option("--same-geography", f.same_geography,
                    "Hard filter: none, region, sub-region or country")
         ->check(CLI::IsMember({"none", "region", "sub-region", "country"}))
@@ -55,7 +57,9 @@ inline void add_match_flags(CLI::App& sub, match_flags& f, bool with_k = true) {
     sub.add_option("--min-score", f.min_score, "Hard filter: final score at least this");
     sub.add_option("--exclude", f.exclude, "Reference ids never to propose")->delimiter(',');
     if (with_k)
-        sub.add_option("-k", f.k, "Number of references per prospect")->capture_default_str();
+        sub.add_option("-k", f.k, "Number of references per prospect")
+            ->check(CLI::PositiveNumber)
+            ->capture_default_str();
 }
 
 inline date program_now(const program& prog, const std::string& text) {
@@ -63,7 +67,7 @@ inline date program_now(const program& prog, const std::string& text) {
         if (auto d = parse_date(text)) return *d;
         throw validation_error("command line", "now", "a date YYYY-MM-DD", text);
     }
-    return prog.usage.last_day().value_or(sample_program_day);
+    return default_day(prog, today()).value_or(sample_program_day);
 }
 
 inline match_options to_match_options(const program& prog, const match_flags& f) {

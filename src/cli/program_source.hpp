@@ -10,8 +10,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace refmatch::cli {
@@ -37,14 +39,16 @@ inline database& read_database(const std::string& path) {
 
 /// The program at `path`, for reading.
 inline std::shared_ptr<const program> open_program(const std::string& path) {
-    if (std::filesystem::is_directory(path)) return load_program(path);
+    std::error_code ec;  // a path that cannot be inspected is opened, and reported, as a file
+    if (std::filesystem::is_directory(path, ec)) return load_program(path);
     return read_database(path).program();
 }
 
 /// The live holds of the requests at `now` when `path` is a database (null for files): matches
 /// and assignments on a database count them like uses (docs/requests.md).
 inline std::shared_ptr<const hold_index> open_holds(const std::string& path, date now) {
-    if (std::filesystem::is_directory(path)) return nullptr;
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return nullptr;
     auto holds = request_book(read_database(path)).hold_index_at(std::chrono::sys_seconds{now});
     return holds->empty() ? nullptr : holds;
 }
@@ -55,6 +59,32 @@ inline recorded_by command_line_user() {
     const char* user = std::getenv("USER");
     return {user && *user ? user : "unknown",
             std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())};
+}
+
+/// Today, by the clock of the machine (the tool's default day; the library never reads it).
+inline date today() {
+    return date{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
+}
+
+/// The default day a command evaluates quotas on: the latest use of the program dated on or
+/// before `today`. Uses dated after it (recorded ahead, or a typo in a year) do not move the
+/// default: they are reported on `std::cerr` once and count only for a day given with --now.
+/// Empty when there is no such use.
+inline std::optional<date> default_day(const program& prog, date today) {
+    const auto last = prog.usage.last_day();
+    if (!last || *last <= today) return last;
+    std::optional<date> latest;
+    std::size_t ahead = 0;
+    for (const auto& e : prog.usage.events()) {
+        if (e.day > today)
+            ++ahead;
+        else if (!latest || e.day > *latest)
+            latest = e.day;
+    }
+    std::cerr << "refmatch: " << ahead << (ahead == 1 ? " use is" : " uses are")
+              << " dated after today (the latest " << format_date(*last)
+              << "): not counted for the default day; give --now to count them\n";
+    return latest;
 }
 
 }  // namespace refmatch::cli

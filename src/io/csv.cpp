@@ -44,7 +44,7 @@ struct rows_end {
 // A strict RFC 4180 reader: quotes only around a whole field, doubled inside it; CR, LF and CRLF
 // all end a row; spaces belong to fields. Rows that are empty or hold one empty field are
 // skipped. `line` counts row ends plus the line feeds inside quoted fields. A stray quote is
-// reported on the line where it is, an unterminated one on the last line of the text.
+// reported on the line where it is, an unterminated one on the line where it opens.
 template <class OnRow>
 rows_end read_rows(std::string_view text, std::size_t pos, std::size_t end, std::size_t line,
                    const std::string& file, OnRow&& on_row,
@@ -53,7 +53,12 @@ rows_end read_rows(std::string_view text, std::size_t pos, std::size_t end, std:
     std::size_t next_progress = progress_step;
     const auto fail = [&](std::size_t offset) {
         throw parse_error(file, line_at(text, offset), "", "well-formed CSV (RFC 4180 quoting)",
-                          "a stray or unterminated quote");
+                          "a stray quote");
+    };
+    // Reported where the quote opens: the line of the end of the text is rarely the culprit's.
+    const auto unterminated = [&](std::size_t offset) {
+        throw parse_error(file, line_at(text, offset), "", "well-formed CSV (RFC 4180 quoting)",
+                          "a quote opened here and never closed");
     };
     const char* const data = text.data();
     const std::size_t n = end;
@@ -69,11 +74,11 @@ rows_end read_rows(std::string_view text, std::size_t pos, std::size_t end, std:
         for (;;) {  // one field
             field_place f;
             if (data[pos] == '"') {
-                ++pos;
+                const std::size_t opened = pos++;
                 std::size_t from = pos;
                 for (;;) {
                     const void* q = std::memchr(data + pos, '"', n - pos);
-                    if (!q) fail(text.size());  // unterminated
+                    if (!q) unterminated(opened);
                     const auto at = static_cast<std::size_t>(static_cast<const char*>(q) - data);
                     embedded_newlines +=
                         static_cast<std::size_t>(std::count(data + pos, data + at, '\n'));
@@ -142,11 +147,39 @@ std::size_t bom_size(std::string_view text) {
     return text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
 }
 
+// Where a header names the columns with another delimiter (a European-locale export writes ';'):
+// the delimiter, or 0 when the fields look like comma-separated ones.
+char other_delimiter(const csv_row& header, std::span<const column_spec> specs) {
+    if (header.fields.size() != 1) return 0;
+    for (const char d : {';', '\t', '|'}) {
+        const std::string_view name = header.fields[0];
+        const auto first = trim(name.substr(0, name.find(d)));
+        if (name.find(d) == std::string_view::npos) continue;
+        for (const auto& s : specs)
+            if (s.name == first) return d;
+    }
+    return 0;
+}
+
 }  // namespace
+
+void check_utf8_encoding(std::string_view text, const std::string& file) {
+    const auto b = [&](std::size_t i) {
+        return i < text.size() ? static_cast<unsigned char>(text[i]) : 1u;
+    };
+    const bool bom16 = (b(0) == 0xFF && b(1) == 0xFE) || (b(0) == 0xFE && b(1) == 0xFF);
+    // Without a byte-order mark, UTF-16 text of ASCII letters has a NUL in every other byte.
+    const bool nul16 = text.size() >= 2 && (b(0) == 0 || b(1) == 0) && b(0) != b(1);
+    if (bom16 || nul16)
+        throw parse_error(file, 1, "", "UTF-8 text",
+                          "UTF-16 text (Excel's \"Unicode text\"): save the file as UTF-8 "
+                          "(\"CSV UTF-8\")");
+}
 
 void read_csv(std::string_view text, const std::string& file,
               const std::function<void(csv_row&)>& on_header,
               const std::function<void(csv_row&)>& on_data, const progress_callback& progress) {
+    check_utf8_encoding(text, file);
     bool header_seen = false;
     read_rows(
         text, bom_size(text), text.size(), 1, file,
@@ -166,6 +199,7 @@ void read_csv(std::string_view text, const std::string& file,
 std::vector<csv_chunk> split_csv(std::string_view text, const std::string& file,
                                  const std::function<void(csv_row&)>& on_header,
                                  std::size_t parts) {
+    check_utf8_encoding(text, file);
     bool header_seen = false;
     const auto header_end =
         read_rows(text, bom_size(text), text.size(), 1, file, [&](csv_row& row) {
@@ -274,11 +308,16 @@ std::string printable(std::string_view s) {
     std::string out;
     std::size_t i = 0;
     while (i < s.size()) {
+        if (out.size() >= printable_limit) {  // a message quotes a bounded excerpt
+            out += "... (" + std::to_string(s.size()) + " bytes in all)";
+            break;
+        }
         const auto rest = s.substr(i);
         const auto bad = invalid_utf8(rest);
         const std::size_t good = bad ? *bad : rest.size();
-        for (std::size_t k = 0; k < good; ++k) {
+        for (std::size_t k = 0; k < good; ++k, ++i) {
             const auto c = static_cast<unsigned char>(rest[k]);
+            if (out.size() >= printable_limit && (c & 0xC0u) != 0x80u) break;  // whole characters
             if (c < 0x20 || c == 0x7F) {
                 char buf[8];
                 std::snprintf(buf, sizeof buf, "\\x%02X", c);
@@ -287,7 +326,7 @@ std::string printable(std::string_view s) {
                 out += static_cast<char>(c);
             }
         }
-        i += good;
+        if (out.size() >= printable_limit) continue;
         if (bad) {
             char buf[8];
             std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned char>(s[i]));
@@ -319,11 +358,22 @@ csv_columns::csv_columns(const std::string& file, const csv_row& header,
                               "a second '" + std::string(name) + "' column");
         positions_.emplace_back(spec->name, i);
     }
+    if (const char d = other_delimiter(header, specs))
+        throw parse_error(file, header.line, "", "columns separated by ','",
+                          std::string("columns separated by '") +
+                              (d == '\t' ? "\\t" : std::string(1, d)) +
+                              "' (a spreadsheet export in another locale): save the file with ',' "
+                              "as the delimiter");
     if (!unknown.empty()) {
         std::string known;
         for (const auto& s : specs) known += (known.empty() ? "" : ", ") + std::string(s.name);
+        // A bounded list: a header of a million columns gets a message of a few lines.
+        constexpr std::size_t listed = 10;
         std::string found;
-        for (const auto& u : unknown) found += (found.empty() ? "" : ", ") + u;
+        for (std::size_t i = 0; i < unknown.size() && i < listed; ++i)
+            found += (found.empty() ? "" : ", ") + printable(unknown[i]).substr(0, 40);
+        if (unknown.size() > listed)
+            found += " and " + std::to_string(unknown.size() - listed) + " more";
         throw parse_error(file, header.line, "", "only the columns " + known,
                           (unknown.size() == 1 ? "unknown column " : "unknown columns ") + found);
     }
@@ -359,6 +409,9 @@ std::string_view csv_columns::get(const csv_row& row, std::size_t i, std::string
     const std::string_view field = row.fields[i];
     if (invalid_utf8(field))
         throw parse_error(file_, row.line, std::string(name), "valid UTF-8", printable(field));
+    if (has_control_character(field))
+        throw parse_error(file_, row.line, std::string(name), std::string(no_control_characters),
+                          printable(field));
     return field;
 }
 

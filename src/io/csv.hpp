@@ -35,6 +35,10 @@ void read_csv(std::string_view text, const std::string& file,
               const std::function<void(csv_row&)>& on_header,
               const std::function<void(csv_row&)>& on_row, const progress_callback& progress = {});
 
+/// Rejects a text that is UTF-16 (a byte-order mark FF FE or FE FF, or a NUL in its first two
+/// bytes), naming the encoding and how to save the file instead. @throws parse_error (line 1).
+void check_utf8_encoding(std::string_view text, const std::string& file);
+
 /// A range of data rows of a CSV text: [begin, end), its first row starting on `first_line`.
 struct csv_chunk {
     std::size_t begin = 0;
@@ -65,8 +69,25 @@ bool read_csv_chunk(std::string_view text, const csv_chunk& chunk, const std::st
 /// surrogates and code points above U+10FFFF are invalid).
 [[nodiscard]] std::optional<std::size_t> invalid_utf8(std::string_view s);
 
+/// Whether `s` holds a control character other than tab, line feed and carriage return (a NUL
+/// in a name, say): no field of a table may.
+[[nodiscard]] inline bool has_control_character(std::string_view s) noexcept {
+    bool bad = false;
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        bad |= (u < 0x20 && u != '\t' && u != '\n' && u != '\r') || u == 0x7F;
+    }
+    return bad;
+}
+
+/// The expected text of a field that holds a control character.
+inline constexpr std::string_view no_control_characters = "text without control characters";
+
+/// How much of a bad input a message quotes: about this many bytes, then its size.
+inline constexpr std::size_t printable_limit = 200;
+
 /// `s` with every byte that is not printable ASCII or part of valid UTF-8 written as `\xNN`, for
-/// showing bad input in a message.
+/// showing bad input in a message; beyond `printable_limit` bytes, "... (N bytes in all)".
 [[nodiscard]] std::string printable(std::string_view s);
 
 /// What a file format says about one column.

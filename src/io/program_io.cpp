@@ -25,11 +25,26 @@ std::string file_name(table_kind kind, file_format format) {
 
 // The file of a table in a program directory, if any. @throws parse_error when both formats
 // are present (which one would be meant is unclear).
+// Whether `path` exists. @throws error naming the path when it cannot be told (a symbolic link
+// loop, a directory that cannot be searched): std::filesystem's errors never leave refmatch::io.
+bool inspectable_exists(const fs::path& path) {
+    std::error_code ec;
+    const auto st = fs::status(path, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory)
+        throw error("cannot inspect '" + path.string() + "': " + ec.message());
+    return fs::exists(st);
+}
+
+bool is_program_directory(const fs::path& path) {
+    std::error_code ec;
+    return fs::is_directory(path, ec);
+}
+
 std::optional<fs::path> find_table(const fs::path& dir, table_kind kind) {
     const auto csv = dir / file_name(kind, file_format::csv);
     const auto json = dir / file_name(kind, file_format::json);
-    const bool has_csv = fs::exists(csv);
-    const bool has_json = fs::exists(json);
+    const bool has_csv = inspectable_exists(csv);
+    const bool has_json = inspectable_exists(json);
     if (has_csv && has_json)
         throw parse_error(csv.filename().string(), 0, "",
                           "one file per table in the program directory",
@@ -78,6 +93,36 @@ std::unordered_set<std::string> reference_ids(std::string_view text, file_format
         // Unreadable: it is reported when the table itself is read.
     }
     return ids;
+}
+
+// A stand-in catalogue for a table checked without its products: every product id the table
+// names, so that the other checks run and product ids are reported once as not checked.
+void add_named_products(product_catalog& catalogue, std::string_view text, file_format format,
+                        table_kind kind, const std::string& name) {
+    std::vector<parse_error> ignored;
+    read_options o;
+    o.source = name;
+    o.errors = &ignored;
+    try {
+        detail::read_table(kind, text, format, o, [&](detail::flat_record& r) {
+            auto list = r.get("products");
+            while (!list.empty()) {
+                const auto cut = list.find(';');
+                const auto id = detail::trim(list.substr(0, cut));
+                if (!id.empty() && !catalogue.find(id)) catalogue.add({std::string(id), {}, {}});
+                if (cut == std::string_view::npos) break;
+                list.remove_prefix(cut + 1);
+            }
+        });
+    } catch (const error&) {
+        // Unreadable: it is reported when the table itself is read.
+    }
+}
+
+parse_error products_not_checked(const std::string& table, std::string_view why) {
+    return parse_error(table, 0, "products",
+                       "a products.csv or products.json catalogue to check product ids against",
+                       std::string(why) + ": product ids not checked");
 }
 
 std::unordered_set<std::string> reference_ids(const fs::path& path) {
@@ -133,10 +178,24 @@ program_tables read_program_tables(const program_sources& sources, const vocabul
     };
     auto v = std::make_shared<vocabulary>(base);
     program_tables out;
+    const auto errors_before = errors ? errors->size() : 0;
     if (sources.products)
         step(*sources.products, [&](const std::string& text, const read_options& o) {
             v->products = parse_products(text, sources.products->format, o);
         });
+    // When collecting, a catalogue that could not be read at all (UTF-16, a bad header) would
+    // make every product of every reference and prospect an error: the tables are checked
+    // against the ids they name instead, and that is said once per table.
+    const bool catalogue_lost =
+        errors && sources.products && v->products.size() == 0 && errors->size() != errors_before;
+    const auto stand_in = [&](const table_source& source, table_kind kind) {
+        if (!catalogue_lost) return;
+        collect(*errors, source.name, [&] {
+            add_named_products(v->products, source.text(), source.format, kind, source.name);
+        });
+        errors->push_back(
+            products_not_checked(source.name, sources.products->name + " has no readable product"));
+    };
     if (sources.quotas)
         step(*sources.quotas, [&](const std::string& text, const read_options& o) {
             out.quotas = parse_quotas(text, sources.quotas->format, v->activities, o);
@@ -144,6 +203,8 @@ program_tables read_program_tables(const program_sources& sources, const vocabul
     out.vocab = v;
     // Usage must name a reference of the table (when collecting: any row of it).
     std::unordered_set<std::string> row_ids;
+    if (sources.references) stand_in(*sources.references, table_kind::references);
+    if (sources.prospects) stand_in(*sources.prospects, table_kind::prospects);
     if (sources.references)
         step(*sources.references, [&](const std::string& text, const read_options& o) {
             const auto format = sources.references->format;
@@ -154,7 +215,18 @@ program_tables read_program_tables(const program_sources& sources, const vocabul
         step(*sources.prospects, [&](const std::string& text, const read_options& o) {
             out.prospects = parse_prospects(text, sources.prospects->format, *v, o);
         });
-    if (sources.usage) {
+    // Likewise a references table without a readable row: its uses are not checked against it.
+    const bool references_lost = errors && sources.references && row_ids.empty() &&
+                                 out.references.empty() && errors->size() != errors_before;
+    if (sources.usage && references_lost) {
+        errors->push_back(parse_error(
+            sources.usage->name, 0, "reference_id",
+            "a references table to check reference ids against",
+            sources.references->name + " has no readable reference: reference ids not checked"));
+        step(*sources.usage, [&](const std::string& text, const read_options& o) {
+            out.usage = parse_usage(text, sources.usage->format, *v, o);
+        });
+    } else if (sources.usage) {
         std::unordered_set<std::string_view> ids;
         if (!errors) {
             ids.reserve(out.references.size());
@@ -172,7 +244,7 @@ program_tables read_program_tables(const program_sources& sources, const vocabul
 
 std::unique_ptr<program> load_program(const fs::path& directory,
                                       const program_progress_callback& progress) {
-    if (!fs::is_directory(directory))
+    if (!is_program_directory(directory))
         throw error("'" + directory.string() + "': expected a program directory");
     std::array<std::optional<fs::path>, 5> paths;
     for (std::size_t i = 0; i < all_kinds.size(); ++i)
@@ -184,7 +256,10 @@ std::unique_ptr<program> load_program(const fs::path& directory,
 }
 
 void save_program(const program& p, const fs::path& directory, file_format format) {
-    fs::create_directories(directory);
+    std::error_code ec;
+    fs::create_directories(directory, ec);
+    if (ec)
+        throw error("cannot create the directory '" + directory.string() + "': " + ec.message());
     const auto& v = *p.vocab;
     const auto path = [&](table_kind kind) { return directory / file_name(kind, format); };
     save_products(path(table_kind::products), v.products);
@@ -193,27 +268,37 @@ void save_program(const program& p, const fs::path& directory, file_format forma
     save_prospects(path(table_kind::prospects), p.prospects.all(), v);
     save_usage(path(table_kind::usage), p.usage.events(), v);
     const auto other = format == file_format::csv ? file_format::json : file_format::csv;
-    for (const auto kind : all_kinds) fs::remove(directory / file_name(kind, other));
+    for (const auto kind : all_kinds) {
+        const auto stale = directory / file_name(kind, other);
+        if (!fs::remove(stale, ec) && ec)
+            throw error("cannot remove '" + stale.string() + "': " + ec.message());
+    }
 }
 
 std::vector<parse_error> check_program(const fs::path& directory) {
     std::vector<parse_error> errors;
-    if (!fs::is_directory(directory)) {
+    if (!is_program_directory(directory)) {
         errors.emplace_back(directory.string(), 0, "", "a program directory", "no such directory");
         return errors;
     }
     std::array<std::optional<fs::path>, 5> paths;
-    for (std::size_t i = 0; i < all_kinds.size(); ++i)
-        collect(errors, directory, [&] { paths[i] = find_table(directory, all_kinds[i]); });
-    if (!paths[0]) errors.push_back(missing_table(table_kind::products));
-    if (!paths[2]) errors.push_back(missing_table(table_kind::references));
+    std::array<bool, 5> found{};  // told apart: a table that is there but ambiguous or unreadable
+    for (std::size_t i = 0; i < all_kinds.size(); ++i) {
+        const auto before = errors.size();
+        collect(errors, file_name(all_kinds[i], file_format::csv),
+                [&] { paths[i] = find_table(directory, all_kinds[i]); });
+        found[i] = paths[i] || errors.size() != before;
+    }
+    // A table found twice (csv and json) or not inspectable has been reported: not also missing.
+    if (!found[0]) errors.push_back(missing_table(table_kind::products));
+    if (!found[2]) errors.push_back(missing_table(table_kind::references));
 
     (void)read_program_tables(sources_of(paths), *standard_vocabulary(), {}, &errors);
     return errors;
 }
 
 std::vector<parse_error> check_file(const fs::path& path) {
-    if (fs::is_directory(path)) return check_program(path);
+    if (is_program_directory(path)) return check_program(path);
     std::vector<parse_error> errors;
     const std::string stem = path.stem().string();
     std::optional<table_kind> kind;
@@ -247,7 +332,7 @@ std::vector<parse_error> check_file(const fs::path& path) {
     const auto sibling = [&](table_kind k) -> std::optional<fs::path> {
         try {
             return find_table(dir, k);
-        } catch (const parse_error&) {
+        } catch (const error&) {
             return std::nullopt;
         }
     };
@@ -256,8 +341,18 @@ std::vector<parse_error> check_file(const fs::path& path) {
         context[0] = sibling(table_kind::products);
         context[1] = sibling(table_kind::quotas);
     }
-    const auto vocab =
-        read_program_tables(sources_of(context), *standard_vocabulary(), {}, &ignored).vocab;
+    const auto vocab = std::make_shared<vocabulary>(
+        *read_program_tables(sources_of(context), *standard_vocabulary(), {}, &ignored).vocab);
+    if ((*kind == table_kind::references || *kind == table_kind::prospects) &&
+        vocab->products.size() == 0) {
+        // One message for the missing catalogue instead of one per row.
+        add_named_products(vocab->products, text, format, *kind, path.filename().string());
+        if (vocab->products.size() != 0)
+            errors.push_back(products_not_checked(
+                path.filename().string(),
+                context[0] ? context[0]->filename().string() + " beside it has no readable product"
+                           : "no products.csv or products.json beside it"));
+    }
     const auto options = options_for(path, {}, &errors);
     switch (*kind) {
         case table_kind::products:

@@ -8,6 +8,7 @@
 #include <refmatch/io.hpp>
 #include <refmatch/shipped_data.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <string>
 #include <string_view>
@@ -54,6 +55,10 @@ public:
         ++line_;
         return out;
     }
+    /// Whether the next section is `name` (for sections later versions of the state added).
+    [[nodiscard]] bool next_is(std::string_view name) const {
+        return rest_.starts_with(std::string(name) + " ");
+    }
     [[noreturn]] void fail(const std::string& expected, std::string_view found) const {
         throw parse_error(std::string(state_name), line_ + 1, "", expected, std::string(found));
     }
@@ -65,11 +70,44 @@ private:
 
 // A taxonomy: the shipped ones by name, any other as its rows (code, title, parent; parents
 // first), root and name.
+// The aliases of `t` that `base` (the taxonomy it is rebuilt from) lacks, as CSV alias,code:
+// an alias a program accepted ("UK") must resolve in the program rebuilt from its state.
+void put_aliases(std::string& out, const std::string& prefix, const taxonomy& t,
+                 const taxonomy* base) {
+    auto aliases = t.aliases();
+    std::sort(aliases.begin(), aliases.end());
+    std::string rows;
+    for (const auto& [alias, node] : aliases) {
+        if (base) {
+            const auto known = base->find(alias);
+            if (known && base->code(*known) == t.code(node)) continue;
+        }
+        const std::vector<std::string> row{alias, t.code(node)};
+        detail::append_csv_row(rows, row);
+    }
+    if (!rows.empty()) put(out, prefix + ".aliases", rows);
+}
+
+void get_aliases(section_reader& in, const std::string& prefix, taxonomy& t) {
+    if (!in.next_is(prefix + ".aliases")) return;
+    const auto rows = in.get(prefix + ".aliases");
+    detail::read_csv(
+        "alias,code\n" + std::string(rows), std::string(state_name) + " " + prefix + ".aliases",
+        [](detail::csv_row&) {},
+        [&](detail::csv_row& row) {
+            if (row.fields.size() != 2) in.fail("alias,code rows", "another row");
+            const auto node = t.find(row.fields[1]);
+            if (!node) in.fail("an alias of a code of the taxonomy", row.fields[1]);
+            (void)t.add_alias(row.fields[0], *node);
+        });
+}
+
 void put_taxonomy(std::string& out, std::string_view key, const taxonomy& t,
                   const taxonomy& shipped, std::string_view shipped_key) {
     const std::string prefix(key);
     if (t.name() == shipped.name() && t.size() == shipped.size()) {
         put(out, prefix + ".shipped", shipped_key);
+        put_aliases(out, prefix, t, &shipped);
         return;
     }
     put(out, prefix + ".shipped", "");
@@ -89,20 +127,26 @@ void put_taxonomy(std::string& out, std::string_view key, const taxonomy& t,
         detail::append_csv_row(rows, row);
     }
     put(out, prefix + ".rows", rows);
+    put_aliases(out, prefix, t, nullptr);
 }
 
 taxonomy get_taxonomy(section_reader& in, std::string_view key) {
     const std::string prefix(key);
     const auto shipped = in.get(prefix + ".shipped");
-    if (shipped == "naics2022") return naics2022();
-    if (shipped == "m49") return m49_geography();
-    if (!shipped.empty()) in.fail("a shipped taxonomy (naics2022 or m49)", shipped);
+    if (!shipped.empty()) {
+        if (shipped != "naics2022" && shipped != "m49")
+            in.fail("a shipped taxonomy (naics2022 or m49)", shipped);
+        auto t = shipped == "naics2022" ? naics2022() : m49_geography();
+        get_aliases(in, prefix, t);
+        return t;
+    }
     const std::string name(in.get(prefix + ".name"));
     std::string root_code(in.get(prefix + ".root_code"));
     std::string root_title(in.get(prefix + ".root_title"));
     auto t = parse_taxonomy_csv(in.get(prefix + ".rows"), std::string(state_name) + " " + prefix,
                                 std::move(root_code), std::move(root_title));
     t.set_name(name);
+    get_aliases(in, prefix, t);
     return t;
 }
 

@@ -100,13 +100,16 @@ size_band parse_size(const flat_record& r, const size_bands& sizes) {
             band = static_cast<std::uint8_t>(*n);
         } else {
             for (std::uint8_t b = 0; b < sizes.count(); ++b)
-                if (sizes.label(b) == band_text) band = b;
+                if (ascii_lower(sizes.label(b)) == ascii_lower(band_text)) band = b;
         }
-        if (!band)
+        if (!band) {
+            std::string labels;
+            for (std::uint8_t b = 0; b < sizes.count(); ++b)
+                labels += (b ? ", '" : "'") + sizes.label(b) + "'";
             throw r.fail("size_band",
-                         "a band 0-" + std::to_string(sizes.count() - 1) + " or a label such as " +
-                             sizes.label(static_cast<std::uint8_t>(sizes.count() / 2)),
+                         "a band 0-" + std::to_string(sizes.count() - 1) + " or a label " + labels,
                          band_text);
+        }
     }
     if (!employees_text.empty()) {
         const auto n = parse_uint(employees_text);
@@ -128,7 +131,9 @@ size_band parse_size(const flat_record& r, const size_bands& sizes) {
 activity_id parse_activity(const flat_record& r, std::string_view field, std::string_view name,
                            const activity_catalog& activities) {
     if (auto a = activities.find(name)) return *a;
-    throw r.fail(field, "a registered activity type", name);
+    std::string names;
+    for (const auto& n : activities.names()) names += (names.empty() ? "" : ", ") + n;
+    throw r.fail(field, "one of the activity types " + names, name);
 }
 
 std::optional<std::uint32_t> parse_days(std::string_view s) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <exception>
 #include <optional>
 #include <thread>
@@ -31,8 +32,12 @@ std::string flatten_value(const flat_record& r, std::string_view key, const json
     switch (value.type()) {
         case json::value_t::null:
             return "";
-        case json::value_t::string:
-            return value.get<std::string>();
+        case json::value_t::string: {
+            const auto& text = value.get_ref<const std::string&>();
+            if (has_control_character(text))
+                throw r.fail(key, std::string(no_control_characters), text);
+            return text;
+        }
         case json::value_t::number_integer:
         case json::value_t::number_unsigned:
         case json::value_t::number_float:
@@ -45,6 +50,8 @@ std::string flatten_value(const flat_record& r, std::string_view key, const json
                 const std::string item_field = std::string(key) + "[" + std::to_string(i++) + "]";
                 if (item.is_string()) {
                     text = item.get<std::string>();
+                    if (has_control_character(text))
+                        throw r.fail(item_field, std::string(no_control_characters), text);
                 } else if (key == "consents" && item.is_object()) {
                     // {"activity": "case_study", "max_uses": 2, "window_days": 365,
                     //  "cooldown_days": 90}; any limit key makes it a personal limit.
@@ -100,7 +107,10 @@ void put_json_field(json& object, std::string_view name, const std::string& text
     if (std::find(whole.begin(), whole.end(), name) != whole.end()) {
         object[key] = std::stoull(text);
     } else if (std::find(real.begin(), real.end(), name) != real.end()) {
-        object[key] = std::stod(text);
+        // from_chars, not stod: stod rejects the subnormal numbers a reader accepts (1e-310).
+        double x = 0;
+        std::from_chars(text.data(), text.data() + text.size(), x);
+        object[key] = x;
     } else if (name == "products" || name == "exclusions") {
         json list = json::array();
         std::size_t start = 0;
@@ -143,25 +153,150 @@ std::size_t line_of_offset(std::string_view text, std::size_t offset) {
                    text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
 }
 
-void read_json_table(table_kind kind, std::string_view text, const std::string& file,
-                     const std::function<void(flat_record&)>& on_record,
-                     const std::function<void(const parse_error&)>& on_error) {
-    json doc;
-    try {
-        doc = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
+// How deep a table's JSON may nest: a record is three levels down and a consent five; far
+// deeper input is rejected before it is built (deep values would exhaust the stack where they
+// are copied, compared or quoted).
+constexpr std::size_t max_json_depth = 32;
+
+// Builds the document of a JSON text as nlohmann's own parser does, but stops with a parse_error
+// naming the line and the path of the value at fault for a syntax error, a number out of the
+// range of a double (`1e400`) or nesting deeper than `max_json_depth`.
+class bounded_json_reader {
+public:
+    bounded_json_reader(json& doc, std::string_view text, const std::string& file)
+        : dom_(doc, true), text_(text), file_(file) {}
+
+    bool null() { return value() && dom_.null(); }
+    bool boolean(bool b) { return value() && dom_.boolean(b); }
+    bool number_integer(json::number_integer_t n) { return value() && dom_.number_integer(n); }
+    bool number_unsigned(json::number_unsigned_t n) { return value() && dom_.number_unsigned(n); }
+    bool number_float(json::number_float_t x, const json::string_t& s) {
+        return value() && dom_.number_float(x, s);
+    }
+    bool string(json::string_t& s) { return value() && dom_.string(s); }
+    bool binary(json::binary_t& b) { return value() && dom_.binary(b); }
+    bool start_object(std::size_t n) { return open(false) && dom_.start_object(n); }
+    bool key(json::string_t& k) {
+        frames_.back().key = k;
+        return dom_.key(k);
+    }
+    bool end_object() {
+        frames_.pop_back();
+        return dom_.end_object();
+    }
+    bool start_array(std::size_t n) { return open(true) && dom_.start_array(n); }
+    bool end_array() {
+        frames_.pop_back();
+        return dom_.end_array();
+    }
+    bool parse_error(std::size_t position, const std::string& token,
+                     const nlohmann::detail::exception& e) {
         std::string what = e.what();
         // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error ..."
         if (const auto colon = what.find(": "); colon != std::string::npos)
             what = what.substr(colon + 2);
-        throw parse_error(file, line_of_offset(text, e.byte ? e.byte - 1 : 0), "", "valid JSON",
-                          printable(what));
+        const bool range = e.id == 406;  // "number overflow parsing '1e400'"
+        fail(position, range ? "a number within the range of a double" : "valid JSON",
+             range ? token : what, false);
+        return false;
+    }
+
+    /// The error that stopped the parse, if any.
+    std::optional<refmatch::parse_error> error;
+
+private:
+    struct frame {
+        bool array = false;
+        std::size_t index = 0;  // of the element being read
+        bool started = false;
+        std::string key;
+    };
+
+    bool value() {
+        if (!frames_.empty() && frames_.back().array) {
+            auto& f = frames_.back();
+            if (f.started) ++f.index;
+            f.started = true;
+        }
+        return true;
+    }
+    bool open(bool array) {
+        value();
+        if (frames_.size() >= max_json_depth) {
+            fail(position_hint(),
+                 "JSON nested at most " + std::to_string(max_json_depth) + " levels deep",
+                 "deeper nesting", true);
+            return false;
+        }
+        frames_.push_back({array, 0, false, {}});
+        return true;
+    }
+    // The line of a nesting error: the deepest '[' or '{' opened so far is not known by offset,
+    // so count brackets from the start until the limit is passed.
+    std::size_t position_hint() const {
+        std::size_t depth = 0;
+        bool in_string = false;
+        for (std::size_t i = 0; i < text_.size(); ++i) {
+            const char c = text_[i];
+            if (in_string) {
+                if (c == '\\')
+                    ++i;
+                else if (c == '"')
+                    in_string = false;
+            } else if (c == '"') {
+                in_string = true;
+            } else if (c == '[' || c == '{') {
+                if (++depth > max_json_depth) return i;
+            } else if (c == ']' || c == '}') {
+                --depth;
+            }
+        }
+        return text_.size();
+    }
+    // The path of the value being read: "references[3].nps". `inner`: the failing value is a
+    // container already counted as begun.
+    std::string path(bool inner) const {
+        std::string out;
+        for (std::size_t i = 0; i < frames_.size(); ++i) {
+            const auto& f = frames_[i];
+            const bool last = i + 1 == frames_.size();
+            if (f.array)
+                out +=
+                    "[" + std::to_string(last && !inner && f.started ? f.index + 1 : f.index) + "]";
+            else if (!f.key.empty())
+                out += (out.empty() ? "" : ".") + f.key;
+        }
+        return out;
+    }
+    void fail(std::size_t position, std::string expected, std::string_view found, bool inner) {
+        if (error) return;
+        error.emplace(file_, line_of_offset(text_, position ? position - 1 : 0), path(inner),
+                      std::move(expected), printable(found));
+    }
+
+    nlohmann::detail::json_sax_dom_parser<json> dom_;
+    std::string_view text_;
+    const std::string& file_;
+    std::vector<frame> frames_;
+};
+
+void read_json_table(table_kind kind, std::string_view text, const std::string& file,
+                     const std::function<void(flat_record&)>& on_record,
+                     const std::function<void(const parse_error&)>& on_error) {
+    check_utf8_encoding(text, file);
+    json doc;
+    {
+        bounded_json_reader reader(doc, text, file);
+        if (!json::sax_parse(text.begin(), text.end(), &reader) || reader.error) {
+            if (reader.error) throw *reader.error;
+            throw parse_error(file, 0, "", "valid JSON", "an incomplete document");
+        }
     }
     const std::string format_name = json_format_name(kind);
     const std::string key(name_of(kind));
     if (!doc.is_object())
         throw parse_error(file, 0, "", "a JSON object with format, version and " + key,
-                          doc.dump().substr(0, 40));
+                          printable(doc.dump()));
     for (const auto& [k, v] : doc.items())
         if (k != "format" && k != "version" && k != key)
             throw parse_error(file, 0, "", "only the keys format, version, " + key,
@@ -169,16 +304,17 @@ void read_json_table(table_kind kind, std::string_view text, const std::string& 
     const auto format = doc.find("format");
     if (format == doc.end() || !format->is_string() || format->get<std::string>() != format_name)
         throw parse_error(file, 0, "format", "\"" + format_name + "\"",
-                          format == doc.end() ? std::string() : format->dump());
+                          format == doc.end() ? std::string() : printable(format->dump()));
     const auto version = doc.find("version");
     if (version == doc.end() || !version->is_number_integer() ||
         version->get<long long>() != json_format_version)
         throw parse_error(file, 0, "version",
                           "format version " + std::to_string(json_format_version),
-                          version == doc.end() ? std::string() : version->dump());
+                          version == doc.end() ? std::string() : printable(version->dump()));
     const auto rows = doc.find(key);
     if (rows == doc.end()) return;
-    if (!rows->is_array()) throw parse_error(file, 0, key, "a list of records", rows->dump());
+    if (!rows->is_array())
+        throw parse_error(file, 0, key, "a list of records", printable(rows->dump()));
     const auto specs = columns_of(kind);
     std::size_t i = 0;
     for (const auto& item : *rows) {
@@ -337,6 +473,12 @@ void read_table(table_kind kind, const table_columns& table, const read_options&
                 if ((bits & 0x80u) && invalid_utf8(*value)) {
                     on_error(parse_error(file, r.line, std::string(used[f].first), "valid UTF-8",
                                          printable(*value)));
+                    valid = false;
+                    break;
+                }
+                if (has_control_character(*value)) {
+                    on_error(parse_error(file, r.line, std::string(used[f].first),
+                                         std::string(no_control_characters), printable(*value)));
                     valid = false;
                     break;
                 }

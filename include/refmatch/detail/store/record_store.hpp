@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -110,14 +111,22 @@ public:
         ++version_;
     }
 
-    /// Removes a record. @throws not_found_error.
+    /// Removes a record. @throws not_found_error, or what the removal check throws (see
+    /// `set_removal_check`); the store is unchanged then.
     void remove(std::string_view id) {
+        if (removal_check_) removal_check_(id);
         std::unique_lock lock(mutex_);
         auto& ids = items_.template get<0>();
         const auto it = ids.find(std::string(id));
         if (it == ids.end()) throw missing(id);
         ids.erase(it);
         ++version_;
+    }
+
+    /// Installs a check run before each `remove` (by the program owning the store: a record
+    /// others refer to must stay). Set it before the store is shared between threads.
+    void set_removal_check(std::function<void(std::string_view)> check) {
+        removal_check_ = std::move(check);
     }
 
     [[nodiscard]] bool contains(std::string_view id) const {
@@ -196,6 +205,7 @@ protected:
     container_type items_;
     std::uint64_t version_ = 0;
     mutable std::shared_mutex mutex_;
+    std::function<void(std::string_view)> removal_check_;
 };
 
 }  // namespace refmatch::detail
