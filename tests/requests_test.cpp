@@ -944,7 +944,13 @@ TEST(RequestCrash, KillNineLeavesEachRequestInItsOldOrNewState) {
                                             "customer_asked", "accepted",       "scheduled",
                                             "fulfilled"};
     int kills = 0;
+    const auto acked_bytes = [&] {
+        std::error_code ec;
+        const auto n = std::filesystem::file_size(acks, ec);
+        return ec ? std::uintmax_t{0} : n;
+    };
     for (int k = 0; k < 20; ++k) {
+        const auto before = acked_bytes();
         const pid_t pid = fork();
         if (pid == 0) {
             const int devnull = ::open("/dev/null", O_WRONLY);
@@ -953,7 +959,11 @@ TEST(RequestCrash, KillNineLeavesEachRequestInItsOldOrNewState) {
                   acks.c_str(), std::to_string(k).c_str(), static_cast<char*>(nullptr));
             _exit(127);
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(60 + rng() % 120));
+        // The kill lands at a random moment after the child's first acknowledged transition
+        // (a slow or loaded machine may take long to start it; a kill before it tests nothing).
+        for (int waited = 0; acked_bytes() == before && waited < 120000; waited += 5)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 120));
         kill(pid, SIGKILL);
         int status = 0;
         waitpid(pid, &status, 0);
