@@ -155,7 +155,7 @@ void bind_crm(py::module_& m) {
                 result = crm::import_crm(e, crm::load_mapping(mapping), options);
             }
             return py::make_tuple(std::shared_ptr<program>(std::move(result.imported)),
-                                  std::move(result.report));
+                                  std::move(result.report), std::move(result.outcomes));
         },
         py::arg("exports"), py::arg("mapping"), py::arg("skip_bad_rows") = false,
         "Imports a program from CRM exports (see refmatch.import_crm).");

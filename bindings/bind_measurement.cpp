@@ -7,13 +7,17 @@
 
 #include <refmatch/content/content_io.hpp>
 #include <refmatch/content/library.hpp>
+#include <refmatch/db/database.hpp>
 #include <refmatch/measurement/balance.hpp>
 #include <refmatch/measurement/influence.hpp>
 #include <refmatch/measurement/outcomes_io.hpp>
 #include <refmatch/measurement/recruitment.hpp>
 #include <refmatch/measurement/report.hpp>
+#include <refmatch/measurement/request_figures.hpp>
 #include <refmatch/measurement/statistics.hpp>
+#include <refmatch/requests/request_book.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -403,7 +407,8 @@ void bind_measurement(py::module_& m) {
            const std::vector<opportunity_outcome>& outcomes,
            const std::vector<content::content_item>& items, date now, const std::string& rule,
            activity_id activity, double threshold, std::size_t shortlist,
-           const std::vector<std::tuple<std::string, std::size_t, std::size_t, double>>& levels) {
+           const std::vector<std::tuple<std::string, std::size_t, std::size_t, double>>& levels,
+           const std::vector<std::tuple<std::string, std::uint64_t, std::uint64_t>>& declines) {
             report_options o;
             o.now = now;
             o.influence.rule = *parse_attribution(rule);
@@ -412,12 +417,44 @@ void bind_measurement(py::module_& m) {
             o.recruit.shortlist = shortlist;
             for (const auto& [label, requests, met, median] : levels)
                 o.service_levels.push_back({label, requests, met, median});
+            for (const auto& [id, asked, declined] : declines)
+                o.declines.push_back({id, asked, declined});
             py::gil_scoped_release unlocked;
             write_report(path, p, outcomes, items, o);
         },
         py::arg("path"), py::arg("program"), py::arg("outcomes"), py::arg("content"),
         py::arg("now"), py::arg("rule"), py::arg("activity"), py::arg("threshold"),
-        py::arg("shortlist"), py::arg("service_levels"));
+        py::arg("shortlist"), py::arg("service_levels"), py::arg("declines"));
+    // A program database's tables beside the program, and its request book's figures.
+    m.def(
+        "_database_outcomes", [](const database& db) { return db.outcomes(); }, py::arg("db"),
+        release());
+    m.def(
+        "_database_content", [](const database& db) { return db.content_items(); }, py::arg("db"),
+        release());
+    m.def(
+        "_request_figures",
+        [](database& db, date now) {
+            request_figures f;
+            {
+                py::gil_scoped_release unlocked;
+                const auto service = request_book(db).service(std::chrono::sys_seconds{now});
+                f = figures_from_requests(service, db.program()->vocab->activities);
+            }
+            std::vector<std::tuple<std::string, std::size_t, std::size_t, double>> levels;
+            for (const auto& l : f.service_levels)
+                levels.emplace_back(l.label, l.requests, l.met, l.median_days);
+            std::vector<std::tuple<std::string, std::uint64_t, std::uint64_t>> declines;
+            for (const auto& d : f.declines)
+                declines.emplace_back(d.reference_id, d.asked, d.declined);
+            py::dict out;
+            out["service_levels"] = levels;
+            out["declines"] = declines;
+            return out;
+        },
+        py::arg("db"), py::arg("now"),
+        "The request book's service levels per activity and customers' declines per reference "
+        "as of the start of `now` (measurement/request_figures.hpp).");
 }
 
 }  // namespace refmatch::python

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <set>
 
@@ -293,7 +294,14 @@ TEST(CrmImport, SalesforceExportsImportWithThePreset) {
               "Opportunities.csv (opportunities): 4 rows read, 3 mapped, 1 skipped, 0 rejected\n"
               "OpportunityLineItems.csv (opportunity_products): 5 rows read, 4 mapped, 1 skipped, "
               "0 rejected\n"
-              "program: 5 references, 3 prospects, 3 products\n");
+              "program: 5 references, 3 prospects, 3 products\n"
+              "outcomes: 1 won, 0 lost, 3 open\n");
+    ASSERT_EQ(result.outcomes.size(), 4u);
+    EXPECT_EQ(result.outcomes[3].opportunity_id, "0065g00000Q1aDAAAZ");
+    EXPECT_EQ(result.outcomes[3].status, measurement::deal_status::won);
+    EXPECT_EQ(result.outcomes[3].amount, 30000.0);
+    EXPECT_EQ(result.outcomes[3].closed, parse_date("2025-03-31"));
+    EXPECT_EQ(result.outcomes[3].country, "US");  // Acme Robotics' account
 }
 
 TEST(CrmImport, HubSpotExportsImportWithThePreset) {
@@ -327,6 +335,113 @@ TEST(CrmImport, HubSpotExportsImportWithThePreset) {
     // Without a catalogue export, the catalogue is the products named, first spelling first.
     ASSERT_EQ(p.vocab->products.size(), 3u);
     EXPECT_EQ(p.vocab->products[2].id, "Commerce Cloud");
+    // Every deal is an outcome: the Closed Won one won on its close date, the others open.
+    const auto& o = result.outcomes;
+    ASSERT_EQ(o.size(), 3u);
+    EXPECT_EQ(o[2].opportunity_id, "5551000003");
+    EXPECT_EQ(o[2].status, measurement::deal_status::won);
+    EXPECT_EQ(o[2].amount, 40000.0);
+    EXPECT_EQ(o[2].closed, parse_date("2025-01-31"));
+    EXPECT_EQ(o[2].industry, "5221");  // Lumen Bank's
+    EXPECT_EQ(o[2].country, "SE");
+    EXPECT_EQ(o[0].status, measurement::deal_status::open);
+    EXPECT_FALSE(o[0].closed);
+    EXPECT_EQ(o[1].amount, 12000.0);
+}
+
+TEST(CrmImport, OpportunityOutcomesComeFromStageFlagsAmountAndDates) {
+    crm_exports e;
+    e.accounts = crm_export::from_file(data_dir / "salesforce" / "Accounts.csv");
+    e.opportunities = crm_export::from_file(data_dir / "outcomes" / "Opportunities.csv");
+    const auto result = import_crm(e, preset_mapping("salesforce"));
+    using measurement::deal_status;
+    const auto& o = result.outcomes;
+    ASSERT_EQ(o.size(), 5u);  // every opportunity, in file order
+    // Closed Won with IsClosed/IsWon true: won, its account's segment, the time of day dropped.
+    EXPECT_EQ(o[0].opportunity_id, "0065g00000R1aAAAAZ");
+    EXPECT_EQ(o[0].name, "Bodega Rioja - Analytics");
+    EXPECT_EQ(o[0].status, deal_status::won);
+    EXPECT_EQ(o[0].stage, "Closed Won");
+    EXPECT_EQ(o[0].amount, 48000.0);  // "$48,000.00"
+    EXPECT_EQ(o[0].created, parse_date("2025-03-01"));
+    EXPECT_EQ(o[0].closed, parse_date("2025-07-15"));  // 7/15/2025
+    EXPECT_EQ(o[0].industry, "311");                   // Food & Beverage, from the account
+    EXPECT_EQ(o[0].country, "ES");
+    EXPECT_EQ(o[0].size, size_band(3));
+    // IsClosed TRUE, IsWon FALSE: lost.
+    EXPECT_EQ(o[1].status, deal_status::lost);
+    EXPECT_EQ(o[1].amount, 120000.0);
+    EXPECT_EQ(o[1].closed, parse_date("2025-09-30"));
+    EXPECT_EQ(o[1].industry, "62");  // Healthcare
+    EXPECT_EQ(o[1].country, "CA");
+    // Open: the close date is the expected one, not an outcome's.
+    EXPECT_EQ(o[2].status, deal_status::open);
+    EXPECT_EQ(o[2].amount, 15500.0);
+    EXPECT_FALSE(o[2].closed);
+    EXPECT_EQ(o[2].created, parse_date("2025-06-02"));
+    EXPECT_EQ(o[2].industry, "524");
+    // A stage the mapping does not know ("Closed - Signed") with the flags 1/1: the flags decide.
+    EXPECT_EQ(o[3].status, deal_status::won);
+    EXPECT_EQ(o[3].stage, "Closed - Signed");
+    EXPECT_EQ(o[3].closed, parse_date("2025-03-31"));
+    // No flags: the stage "Closed Won" through the preset's outcome values; no created date.
+    EXPECT_EQ(o[4].status, deal_status::won);
+    EXPECT_EQ(o[4].amount, 9000.0);
+    EXPECT_FALSE(o[4].created);
+    EXPECT_EQ(o[4].closed, parse_date("2025-02-28"));
+    EXPECT_EQ(o[4].industry, "");  // its account's industry is blank
+    EXPECT_EQ(o[4].country, "JP");
+    measurement::check_outcomes(o, *result.imported->vocab);
+
+    // Only the open opportunity is a prospect: the closed ones are outcomes only, the
+    // "Closed - Signed" one too although the preset's skip list does not name its stage.
+    const auto& p = *result.imported;
+    ASSERT_EQ(p.prospects.size(), 1u);
+    EXPECT_TRUE(p.prospects.contains("0065g00000R1aCAAAZ"));
+    const auto& r = result.report;
+    EXPECT_EQ(r.files[1].read, 5u);
+    EXPECT_EQ(r.files[1].mapped, 1u);
+    EXPECT_EQ(r.files[1].skipped, 4u);
+    EXPECT_EQ(r.outcomes, (std::array<std::size_t, 3>{1, 3, 1}));  // open, won, lost
+    EXPECT_NE(r.summary().find("program: 5 references, 1 prospects, 3 products\n"
+                               "outcomes: 3 won, 1 lost, 1 open\n"),
+              std::string::npos)
+        << r.summary();
+}
+
+TEST(CrmImport, OutcomeProblemsAreReportedAndImportNothing) {
+    crm_exports e;
+    e.opportunities =
+        crm_export::from_text("Opps.csv",
+                              "Id,Name,StageName,Amount,CloseDate,CreatedDate,IsWon\n"
+                              "X1,no close date,Closed Won,1000,,2025-01-01,\n"
+                              "X2,created after closed,Closed Lost,1000,1/5/2025,2025-02-01,\n"
+                              "X3,not a flag,Prospecting,1000,2/5/2025,2025-02-01,maybe\n"
+                              "X4,fine,Closed Lost,500,2/5/2025,2025-02-01,false\n");
+    try {
+        (void)import_crm(e, preset_mapping("salesforce"));
+        FAIL() << "the import did not fail";
+    } catch (const import_error& err) {
+        const auto& problems = err.report().problems;
+        ASSERT_EQ(problems.size(), 3u);
+        EXPECT_EQ(problems[0].message(),
+                  "Opps.csv:2: field 'CloseDate': expected a close date for a won or lost "
+                  "opportunity, got ''");
+        EXPECT_EQ(problems[1].message(),
+                  "Opps.csv:3: field 'CreatedDate': expected a day on or before the close date "
+                  "2025-01-05, got '2025-02-01'");
+        EXPECT_EQ(problems[2].message(),
+                  "Opps.csv:4: field 'IsWon': expected true or false (1 or 0, yes or no), got "
+                  "'maybe'");
+        EXPECT_EQ(problems[2].reason, "bad flag");
+    }
+    // Without the outcome columns an export imports no outcomes.
+    crm_exports plain;
+    plain.opportunities =
+        crm_export::from_text("Opps.csv", "Id,Name,Amount\nY1,an opportunity,1000\n");
+    const auto result = import_crm(plain, preset_mapping("salesforce"));
+    EXPECT_TRUE(result.outcomes.empty());
+    EXPECT_EQ(result.imported->prospects.size(), 1u);
 }
 
 TEST(CrmImport, ColumnsImportLikeTheirCsv) {

@@ -11,6 +11,7 @@
 #include <refmatch/measurement/influence.hpp>
 #include <refmatch/measurement/outcomes_io.hpp>
 #include <refmatch/measurement/recruitment.hpp>
+#include <refmatch/measurement/request_figures.hpp>
 #include <refmatch/measurement/statistics.hpp>
 
 #include <gtest/gtest.h>
@@ -665,6 +666,102 @@ TEST(Content, FilesRoundTripAndErrorsNameTheLine) {
               }),
               "content.csv:2: field 'expires': expected a day after the publication day "
               "2025-02-01, got '2025-01-01'");
+}
+
+// Both tables are read in either format, like the program's five: the JSON writer and reader
+// round-trip, a JSON record's error names it, and a directory holds one format of each.
+TEST(SideTables, JsonRoundTripsAndADirectoryHoldsOneFormat) {
+    namespace fs = std::filesystem;
+    hand_worked w;
+    const auto json = format_outcomes(w.outcomes, *w.v, file_format::json);
+    EXPECT_NE(json.find("\"format\": \"refmatch-outcomes\""), std::string::npos) << json;
+    EXPECT_EQ(parse_outcomes(json, "outcomes.json", *w.v, file_format::json), w.outcomes);
+    const std::string bad =
+        R"({"format": "refmatch-outcomes", "version": 1, "outcomes": [)"
+        R"({"opportunity_id": "O1", "status": "won", "amount": 5, "closed": "2025-01-01"},)"
+        R"({"opportunity_id": "O2", "status": "lost", "amount": 5}]})";
+    EXPECT_EQ(
+        message_of([&] { (void)parse_outcomes(bad, "outcomes.json", *w.v, file_format::json); }),
+        "outcomes.json: field 'outcomes[1].closed': expected a close date for a won or "
+        "lost deal, got ''");
+
+    const auto v = small_vocabulary();
+    std::vector<content::content_item> items = {
+        item("C1", content::content_status::published, "5112", "DE", "R1"),
+        item("C2", content::content_status::draft, "", "")};
+    items[0].published = day("2025-01-01");
+    items[0].uses = 12;
+    const auto library = content::format_content(items, file_format::json);
+    EXPECT_NE(library.find("\"uses\": 12"), std::string::npos) << library;  // a number
+    EXPECT_EQ(content::parse_content(library, "content.json", *v, file_format::json), items);
+
+    const auto dir =
+        fs::temp_directory_path() / ("refmatch_side_tables_test_" + std::to_string(getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    save_outcomes(dir / "outcomes.json", w.outcomes, *w.v);
+    content::save_content(dir / "content.json", items);
+    EXPECT_EQ(load_program_outcomes(dir, *w.v), w.outcomes);
+    EXPECT_EQ(content::load_program_content(dir, *v), items);
+    save_outcomes(dir / "outcomes.csv", w.outcomes, *w.v);
+    EXPECT_EQ(message_of([&] { (void)load_program_outcomes(dir, *w.v); }),
+              "outcomes.csv: expected one file per table in the program directory, got 'both "
+              "outcomes.csv and outcomes.json'");
+    fs::remove_all(dir);
+}
+
+// `check_program` (refmatch validate) reads the outcomes and the library beside a program like
+// its other tables: every error with its file, line or record, field, expected and found.
+TEST(SideTables, ValidationReportsEveryError) {
+    const std::filesystem::path dir =
+        std::filesystem::path(REFMATCH_TEST_DATA_DIR) / "bad_side_tables";
+    std::vector<std::string> messages;
+    for (const auto& e : check_program(dir)) messages.push_back(e.what());
+    const std::vector<std::string> expected = {
+        "outcomes.csv:3: field 'status': expected open, won or lost, got 'pending'",
+        "outcomes.csv:4: field 'closed': expected a close date for a won or lost deal, got ''",
+        "outcomes.csv:5: field 'amount': expected a number >= 0, got '-5'",
+        "outcomes.csv:6: field 'opportunity_id': expected an id not used before, got 'O-1'",
+        "outcomes.csv:7: field 'industry': expected a NAICS 2022 code, got 'Fintech'",
+        "content.json: field 'content[1].type': expected case_study, success_story, roi_study, "
+        "quote, video, webinar, press_release or review, got 'poster'",
+        "content.json: field 'content[2].reference_id': expected a reference id of the program, "
+        "got 'R-9'",
+        "content.json: field 'content[3].products': expected a product id of the catalogue, got "
+        "'hr'",
+        "content.json: field 'content[4].expires': expected a day after the publication day "
+        "2025-03-01, got '2025-02-01'"};
+    EXPECT_EQ(messages, expected);
+    // One file alone is checked with the products and references beside it.
+    std::vector<std::string> alone;
+    for (const auto& e : check_file(dir / "content.json")) alone.push_back(e.what());
+    EXPECT_EQ(alone, std::vector<std::string>(expected.begin() + 5, expected.end()));
+}
+
+// The service figures of a request book become the report's service levels and the balance's
+// declines: per activity settled / on time / median days; per reference the customer's answers.
+TEST(RequestFigures, ServiceLevelsAndCustomersDeclines) {
+    const activity_catalog activities;
+    service_figures f;
+    const auto call = activities.at("sales_call"), study = activities.at("case_study");
+    f.on_time = {{call, 4, 3}, {study, 2, 0}};
+    f.time_to_fulfil = {{study, 1, 300.0, 300.0}, {call, 3, 36.0, 50.0}};
+    f.by_reference = {{"R1", 5, 1, 4, 3}, {"R2", 0, 0, 2, 0}};
+    const auto r = figures_from_requests(f, activities);
+    ASSERT_EQ(r.service_levels.size(), 2u);
+    EXPECT_EQ(r.service_levels[0].label, "sales_call");
+    EXPECT_EQ(r.service_levels[0].requests, 4u);
+    EXPECT_EQ(r.service_levels[0].met, 3u);
+    EXPECT_DOUBLE_EQ(r.service_levels[0].median_days, 1.5);  // 36 hours
+    EXPECT_EQ(r.service_levels[1].label, "case_study");
+    EXPECT_DOUBLE_EQ(r.service_levels[1].median_days, 12.5);
+    ASSERT_EQ(r.declines.size(), 2u);
+    // The owners' declines (1 of 5) are the account team's: only the customer's count.
+    EXPECT_EQ(r.declines[0].reference_id, "R1");
+    EXPECT_EQ(r.declines[0].asked, 4u);
+    EXPECT_EQ(r.declines[0].declined, 3u);
+    EXPECT_EQ(r.declines[1].asked, 2u);
+    EXPECT_EQ(r.declines[1].declined, 0u);
 }
 
 // --- The program database -----------------------------------------------------------------------

@@ -87,7 +87,7 @@ from refmatch._refmatch import (  # noqa: F401
 )
 from refmatch._database import ProgramDatabase, open_database  # noqa: F401
 from refmatch._requests import RequestBook, open_requests  # noqa: F401
-from refmatch._crm import import_crm  # noqa: F401
+from refmatch._crm import ImportResult, import_crm  # noqa: F401
 from refmatch._engine import analyse_gaps, engine_for, match, match_batch, results_frame  # noqa: F401
 from refmatch._assignment import Assignment, assign  # noqa: F401
 from refmatch._simulation import Simulation, request_year, simulate  # noqa: F401
@@ -101,6 +101,7 @@ from refmatch._measurement import (  # noqa: F401
     measure_balance,
     measure_influence,
     recommend_recruits,
+    request_figures,
     write_report,
 )
 from refmatch._frames import (  # noqa: F401
@@ -139,6 +140,7 @@ __all__ = [
     "measure_influence",
     "nps",
     "recommend_recruits",
+    "request_figures",
     "wilson_interval",
     "write_report",
     "ActivityCatalog",
@@ -151,6 +153,7 @@ __all__ = [
     "GapCell",
     "GapReport",
     "ImportReport",
+    "ImportResult",
     "MatchCancelled",
     "MatchOptions",
     "MatchResult",

@@ -18,6 +18,26 @@ from refmatch._refmatch import ImportReport, Program, _import_crm
 _TABLES = ("accounts", "opportunities", "opportunity_products", "products")
 
 
+class ImportResult(tuple):
+    """``(program, report)`` of :func:`import_crm`, unpacked as a pair, with the opportunities'
+    outcomes as ``.outcomes``: a list of :class:`refmatch.OpportunityOutcome` that
+    :func:`refmatch.measure_influence` and :func:`refmatch.write_report` take as they are (empty
+    when the opportunities export has no stage, won or closed column)."""
+
+    def __new__(cls, program: Program, report: ImportReport, outcomes: list) -> "ImportResult":
+        result = super().__new__(cls, (program, report))
+        result.outcomes = outcomes
+        return result
+
+    @property
+    def program(self) -> Program:
+        return self[0]
+
+    @property
+    def report(self) -> ImportReport:
+        return self[1]
+
+
 def _cell(value: Any) -> str | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
@@ -47,14 +67,15 @@ def import_crm(
     products: Any = None,
     mapping: str | os.PathLike = "salesforce",
     skip_bad_rows: bool = False,
-) -> tuple[Program, ImportReport]:
+) -> ImportResult:
     """Imports a reference program from CRM exports.
 
     Each export is a DataFrame or the path of a CSV file, given by keyword (``accounts=``,
     ``opportunities=``, ``opportunity_products=``, ``products=``) or as a dict of them.
     ``mapping`` is a preset (``"salesforce"``, ``"hubspot"``) or a mapping file (docs/crm.md).
 
-    Returns ``(program, report)``. Raises :class:`refmatch.CrmImportError` (with ``.report``)
+    Returns ``(program, report)`` (an :class:`ImportResult`, whose ``.outcomes`` are the
+    opportunities' outcomes: stage, won or lost, amount, close date; docs/crm.md). Raises :class:`refmatch.CrmImportError` (with ``.report``)
     when any row cannot be mapped, unless ``skip_bad_rows`` is true: then those rows are left out
     and listed in ``report.rejected``.
     """
@@ -67,4 +88,4 @@ def import_crm(
     if unknown:
         raise ValueError(f"unknown export {unknown[0]!r}: expected one of {', '.join(_TABLES)}")
     converted = {name: _export(value) for name, value in given.items() if value is not None}
-    return _import_crm(converted, os.fspath(mapping), skip_bad_rows)
+    return ImportResult(*_import_crm(converted, os.fspath(mapping), skip_bad_rows))

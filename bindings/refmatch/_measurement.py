@@ -16,6 +16,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from refmatch import _refmatch
+from refmatch._database import ProgramDatabase
 from refmatch._engine import _options
 from refmatch._refmatch import MatchOptions, Program
 
@@ -53,6 +54,26 @@ def _outcomes_of(outcomes: Any, program: Program) -> list:
     return load_outcomes(outcomes, program)
 
 
+def _rows(table: Any, columns: list) -> list:
+    """Tuples of ``columns`` from a DataFrame, or the rows of any iterable as tuples."""
+    if isinstance(table, pd.DataFrame):
+        return list(table[columns].itertuples(index=False, name=None))
+    return [] if table is None else [tuple(r) for r in table]
+
+
+def request_figures(db: ProgramDatabase, now: dt.date) -> dict:
+    """What the request book of a program database says as of the start of ``now``:
+    ``service_levels`` (label: the activity, requests settled, met on time, median_days to
+    fulfil) and ``declines`` (reference_id, asked, declined: the customers' answers) as
+    DataFrames; the figures :func:`measure_balance` and :func:`write_report` take from a
+    database."""
+    raw = _refmatch._request_figures(db._db, now)
+    return {"service_levels": pd.DataFrame(raw["service_levels"],
+                                           columns=["label", "requests", "met", "median_days"]),
+            "declines": pd.DataFrame(raw["declines"],
+                                     columns=["reference_id", "asked", "declined"])}
+
+
 class Influence:
     """What :func:`measure_influence` returns.
 
@@ -84,7 +105,8 @@ class Influence:
                 f"influenced_revenue={self.influenced_revenue:,.0f})")
 
 
-def measure_influence(program: Program, outcomes: Any, *, rule: str = "even",
+def measure_influence(program: Program | ProgramDatabase, outcomes: Any = None, *,
+                      rule: str = "even",
                       window_days: int = 365, half_life_days: float = 30.0,
                       start: dt.date | None = None, end: dt.date | None = None,
                       period: str = "quarter",
@@ -92,7 +114,15 @@ def measure_influence(program: Program, outcomes: Any, *, rule: str = "even",
                       resamples: int = 2000, seed: int = 1) -> Influence:
     """Revenue influenced by references: the program's uses joined with ``outcomes`` (a list from
     :func:`load_outcomes`, a path, a directory or a DataFrame) and credited by ``rule`` (full,
-    even, first, last, time_decay); deals closed in [start, end]."""
+    even, first, last, time_decay); deals closed in [start, end]. On a
+    :class:`ProgramDatabase`, ``outcomes`` defaults to the database's."""
+    if isinstance(program, ProgramDatabase):
+        if outcomes is None:
+            outcomes = _refmatch._database_outcomes(program._db)
+        program = program.program
+    if outcomes is None:
+        raise ValueError("outcomes: expected a list, a path, a directory or a DataFrame of "
+                         "opportunity outcomes (a Program has none of its own), got None")
     items = _outcomes_of(outcomes, program)
     return Influence(_refmatch._influence(program, items, rule, window_days, half_life_days,
                                           start, end, period, list(deal_size_bounds), resamples,
@@ -117,16 +147,16 @@ class Balance:
                 f"gini={self.gini:.3f}, top10_share={self.top10_share:.3f})")
 
 
-def measure_balance(program: Program, now: dt.date, *, period_days: int = 365,
+def measure_balance(program: Program | ProgramDatabase, now: dt.date, *, period_days: int = 365,
                     not_contacted_days: int = 90, declines: Any = None) -> Balance:
     """Balance of use as of ``now``. declines: asks and declines per reference from the requests
-    workflow, a DataFrame with columns reference_id, asked, declined (or tuples)."""
-    rows: list = []
-    if isinstance(declines, pd.DataFrame):
-        rows = list(declines[["reference_id", "asked", "declined"]].itertuples(index=False,
-                                                                             name=None))
-    elif declines is not None:
-        rows = [tuple(r) for r in declines]
+    workflow, a DataFrame with columns reference_id, asked, declined (or tuples); on a
+    :class:`ProgramDatabase` they default to its request book's (:func:`request_figures`)."""
+    if isinstance(program, ProgramDatabase):
+        if declines is None:
+            declines = _refmatch._request_figures(program._db, now)["declines"]
+        program = program.program
+    rows = _rows(declines, ["reference_id", "asked", "declined"])
     return Balance(_refmatch._balance(program, now, period_days, not_contacted_days, rows))
 
 
@@ -174,27 +204,37 @@ def match_content(program: Program, content: Any, prospect: Any, k: int = 5, *,
                                                  MatchOptions(now=now)))
 
 
-def write_report(program: Program, path: Any, *, outcomes: Any = None, content: Any = None,
-                 now: dt.date, rule: str = "even", activity: str = "sales_call",
-                 threshold: float = 0.5, shortlist: int = 10,
-                 service_levels: Any = None) -> Path:
+def write_report(program: Program | ProgramDatabase, path: Any, *, outcomes: Any = None,
+                 content: Any = None, now: dt.date, rule: str = "even",
+                 activity: str = "sales_call", threshold: float = 0.5, shortlist: int = 10,
+                 service_levels: Any = None, declines: Any = None) -> Path:
     """Writes the self-contained HTML report (what ``refmatch report`` writes). service_levels:
     from the requests workflow, rows of (label, requests, met, median_days) or a DataFrame with
-    those columns."""
+    those columns; declines: rows of (reference_id, asked, declined). On a
+    :class:`ProgramDatabase` each defaults to the database's: its outcomes and content, and its
+    request book's service levels and declines as of ``now``."""
+    if isinstance(program, ProgramDatabase):
+        db = program._db
+        if outcomes is None:
+            outcomes = _refmatch._database_outcomes(db)
+        if content is None:
+            content = _refmatch._database_content(db)
+        if service_levels is None or declines is None:
+            figures = _refmatch._request_figures(db, now)
+            service_levels = figures["service_levels"] if service_levels is None else service_levels
+            declines = figures["declines"] if declines is None else declines
+        program = program.program
     items = [] if outcomes is None else _outcomes_of(outcomes, program)
     library = [] if content is None else (content if isinstance(content, list)
                                           else load_content(content, program))
-    levels: list = []
-    if isinstance(service_levels, pd.DataFrame):
-        levels = list(service_levels[["label", "requests", "met", "median_days"]]
-                      .itertuples(index=False, name=None))
-    elif service_levels is not None:
-        levels = [tuple(r) for r in service_levels]
+    levels = _rows(service_levels, ["label", "requests", "met", "median_days"])
+    asked = _rows(declines, ["reference_id", "asked", "declined"])
     act = program.vocabulary.activities.at(activity)
     _refmatch._write_report(os.fspath(path), program, items, library, now, rule, act, threshold,
-                            shortlist, levels)
+                            shortlist, levels, asked)
     return Path(os.fspath(path))
 
 
 __all__ = ["Balance", "Influence", "Recruits", "load_content", "load_outcomes", "match_content",
-           "measure_balance", "measure_influence", "recommend_recruits", "write_report"]
+           "measure_balance", "measure_influence", "recommend_recruits", "request_figures",
+           "write_report"]

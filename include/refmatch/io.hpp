@@ -256,14 +256,16 @@ inline constexpr int program_state_version = 2;
 void save_program(const program& p, const std::filesystem::path& directory,
                   file_format format = file_format::csv);
 
-/// Checks a program directory and returns every error of every file (empty: the program loads).
-/// A file that cannot be read at all is reported as one error.
+/// Checks a program directory and returns every error of every file (empty: the program loads),
+/// its outcomes and materials library (`outcomes.csv`, `content.csv` or `.json`) included when
+/// it has them. A file that cannot be read at all is reported as one error.
 [[nodiscard]] std::vector<parse_error> check_program(const std::filesystem::path& directory);
 
 /// Checks one table file and returns every error in it. The table kind comes from the file name
-/// (`references.csv`, `usage.json`, ...); codes are checked against the standard vocabulary with
-/// the products and quota table found beside the file, and usage reference ids against the
-/// references beside it, when those files exist. A directory is checked with `check_program`.
+/// (`references.csv`, `usage.json`, `outcomes.csv`, `content.json`, ...); codes are checked
+/// against the standard vocabulary with the products and quota table found beside the file, and
+/// the reference ids of usage and content against the references beside it, when those files
+/// exist. A directory is checked with `check_program`.
 /// @throws error for a file name that names no table kind.
 [[nodiscard]] std::vector<parse_error> check_file(const std::filesystem::path& path);
 

@@ -1,11 +1,13 @@
 // refmatch import --mapping salesforce|hubspot|FILE.json --accounts A.csv [--opportunities O.csv]
 // [--opportunity-products L.csv] [--products P.csv] --out DIR [--skip-bad-rows]:
-// a program directory from CRM exports, all or nothing, with a summary of what was read.
+// a program directory from CRM exports, all or nothing, with a summary of what was read and the
+// opportunities' outcomes (outcomes.csv) when the export has them.
 
 #include "commands.hpp"
 
 #include <refmatch/crm/import.hpp>
 #include <refmatch/io.hpp>
+#include <refmatch/measurement/outcomes_io.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -28,12 +30,17 @@ struct import_command_options {
 
 // Writes the program and its reject files into a fresh directory beside `out`, then swaps it in,
 // so that `out` holds either the previous program or the whole new one.
-void write_program_dir(const program& p, const crm::import_report& report, const fs::path& out,
-                       file_format format) {
+void write_program_dir(const crm::import_result& result, const fs::path& out, file_format format) {
+    const auto& p = *result.imported;
+    const auto& report = result.report;
     auto staging = out;
     staging += ".importing";
     fs::remove_all(staging);
     save_program(p, staging, format);
+    if (!result.outcomes.empty())
+        measurement::save_outcomes(
+            staging / (format == file_format::json ? "outcomes.json" : "outcomes.csv"),
+            result.outcomes, *p.vocab);
     write_file_atomically(staging / "import_summary.txt", report.summary());
     for (const auto& f : report.files) {
         const bool any = std::any_of(report.rejected.begin(), report.rejected.end(),
@@ -66,7 +73,7 @@ int run_import(const import_command_options& opts) {
     options.skip_bad_rows = opts.skip_bad_rows;
     try {
         const auto result = crm::import_crm(exports, mapping, options);
-        write_program_dir(*result.imported, result.report, opts.out,
+        write_program_dir(result, opts.out,
                           opts.format == "json" ? file_format::json : file_format::csv);
         std::cout << result.report.summary();
         for (const auto& p : result.report.problems)

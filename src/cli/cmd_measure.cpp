@@ -151,8 +151,20 @@ struct balance_command {
 int run_balance(balance_command c) {
     const auto prog = open_program(c.program);
     c.options.now = program_now(*prog, c.now);
-    const auto r = measure_balance(*prog, c.options);
+    // On a database, the request book knows who was asked and who declined.
+    const auto declines = request_figures_at(c.program, *prog, c.options.now).declines;
+    const auto r = measure_balance(*prog, c.options, declines);
+    std::vector<const reference_balance*> rated;  // references with a decline rate, highest first
+    for (const auto& b : r.references)
+        if (b.decline_rate) rated.push_back(&b);
+    std::stable_sort(rated.begin(), rated.end(), [](const auto* a, const auto* b) {
+        return a->decline_rate->value > b->decline_rate->value;
+    });
     if (c.json) {
+        nlohmann::ordered_json rates = nlohmann::ordered_json::array();
+        for (const auto* b : rated)
+            rates.push_back(
+                {{"reference_id", b->reference_id}, {"rate", to_json(*b->decline_rate)}});
         nlohmann::ordered_json lorenz = nlohmann::ordered_json::array();
         for (const auto& [x, y] : r.spread.lorenz) lorenz.push_back({x, y});
         nlohmann::ordered_json out{{"now", format_date(c.options.now)},
@@ -164,6 +176,8 @@ int run_balance(balance_command c) {
                                    {"never_asked_with_headroom", r.never_asked_with_headroom},
                                    {"at_quota", r.at_quota},
                                    {"not_contacted", r.not_contacted},
+                                   {"high_decline", r.high_decline},
+                                   {"decline_rates", std::move(rates)},
                                    {"lorenz", std::move(lorenz)}};
         std::cout << out.dump(2) << '\n';
         return 0;
@@ -177,7 +191,17 @@ int run_balance(balance_command c) {
     std::cout << "Never asked, with headroom: " << r.never_asked_with_headroom.size() << "\n";
     std::cout << "At a quota: " << r.at_quota.size() << "\n";
     std::cout << "Not contacted for " << c.options.not_contacted_days
-              << " days: " << r.not_contacted.size() << "\n\n";
+              << " days: " << r.not_contacted.size() << "\n";
+    if (is_program_directory(c.program))
+        std::cout << "Decline rates: none (a program directory has no requests)\n";
+    else
+        std::cout << "High decline rate (Wilson lower bound above "
+                  << fixed(100 * c.options.high_decline_rate, 0) << "%): " << r.high_decline.size()
+                  << " of " << rated.size() << " references asked\n";
+    for (std::size_t i = 0; i < rated.size() && i < c.top; ++i)
+        std::cout << "  " << pad_to(rated[i]->reference_id, 14)
+                  << interval(*rated[i]->decline_rate, 1, 100, "%") << " declined\n";
+    std::cout << '\n';
     std::cout << pad_to("most used", 14) << pad_to("uses", 7) << "at quota\n";
     for (std::size_t i = 0; i < r.references.size() && i < c.top; ++i) {
         const auto& b = r.references[i];
@@ -282,7 +306,8 @@ void add_measure(CLI::App& app, std::vector<command>& commands) {
         auto* sub = app.add_subcommand(
             "balance",
             "Balance of use: concentration of uses over active references (top shares, Gini), "
-            "never-asked references with headroom, references at quota or not contacted.");
+            "never-asked references with headroom, references at quota or not contacted, and on "
+            "a database the customers' decline rates from the request book.");
         sub->add_option("--program,-p", o->program, program_help)->required();
         sub->add_option("--now", o->now, "Day of the report (default: the latest usage date)");
         sub->add_option("--period-days", o->options.period_days, "Days of use counted")
@@ -290,7 +315,11 @@ void add_measure(CLI::App& app, std::vector<command>& commands) {
         sub->add_option("--not-contacted-days", o->options.not_contacted_days,
                         "Days without a use or a contact that count as not contacted")
             ->capture_default_str();
-        sub->add_option("--top", o->top, "Most used references shown")->capture_default_str();
+        sub->add_option("--high-decline-rate", o->options.high_decline_rate,
+                        "A decline rate is high when its Wilson lower bound is above this")
+            ->capture_default_str();
+        sub->add_option("--top", o->top, "Most used (and most declining) references shown")
+            ->capture_default_str();
         sub->add_flag("--json", o->json, "Print JSON instead of a table");
         commands.push_back({sub, [o] { return run_balance(*o); }});
     }

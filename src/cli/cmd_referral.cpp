@@ -74,7 +74,7 @@ date day_or_today(const std::string& text, const char* option) {
 class referral_store {
 public:
     explicit referral_store(const std::string& path) : path_(path) {
-        if (!std::filesystem::is_directory(path)) db_.emplace(path);
+        if (!is_program_directory(path)) db_.emplace(path);
     }
     [[nodiscard]] rr::referral_program load() const {
         return db_ ? db_->load() : rr::load_referral_program(path_);

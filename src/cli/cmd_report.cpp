@@ -7,34 +7,12 @@
 
 #include <refmatch/measurement/report.hpp>
 
-#include <chrono>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
 
 namespace refmatch::cli {
 namespace {
-
-// On a database, the request workflow's service figures fill the report's service levels (by
-// activity) and the customers' decline rates (docs/requests.md); a directory has no requests.
-void add_request_figures(const std::string& path, const program& p,
-                         measurement::report_options& o) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) return;
-    const auto figures = request_book(read_database(path)).service(std::chrono::sys_seconds{o.now});
-    for (const auto& t : figures.on_time) {
-        measurement::service_level level;
-        level.label = std::string(p.vocab->activities.name(t.activity));
-        level.requests = t.settled;
-        level.met = t.on_time;
-        for (const auto& f : figures.time_to_fulfil)
-            if (f.activity == t.activity) level.median_days = f.median_hours / 24.0;
-        o.service_levels.push_back(std::move(level));
-    }
-    for (const auto& d : figures.by_reference)
-        o.declines.push_back({d.key, d.customer_asked, d.customer_declined});
-}
 
 struct report_command {
     std::string program, out, now, activity = "sales_call", rule = "even";
@@ -46,7 +24,10 @@ int run_report(report_command c) {
     c.options.now = program_now(*m.prog, c.now);
     c.options.influence.rule = *measurement::parse_attribution(c.rule);
     c.options.recruit.gaps.match.activity = m.prog->vocab->activities.at(c.activity);
-    add_request_figures(c.program, *m.prog, c.options);
+    // On a database, the request book's service levels (by activity) and customers' declines.
+    auto figures = request_figures_at(c.program, *m.prog, c.options.now);
+    c.options.service_levels = std::move(figures.service_levels);
+    c.options.declines = std::move(figures.declines);
     measurement::write_report(c.out, *m.prog, m.outcomes, m.content, c.options);
     std::cout << "wrote " << c.out << " (as of " << format_date(c.options.now) << ", "
               << m.outcomes.size() << " outcomes, " << m.content.size() << " content items, "

@@ -61,7 +61,8 @@ void add_validate(CLI::App& app, std::vector<command>& commands) {
     auto* sub = app.add_subcommand(
         "validate",
         "Check program directories or table files (products, quotas, references, prospects, "
-        "usage; .csv or .json) and report every error found. Exit code 1 if any.");
+        "usage, outcomes, content; .csv or .json) and report every error found. Exit code 1 if "
+        "any.");
     sub->add_option("paths", opts->paths, "Program directories or table files")->required();
     commands.push_back({sub, [opts] { return run_validate(*opts); }});
 }

@@ -20,6 +20,13 @@ namespace refmatch::cli {
 
 inline constexpr const char* program_help = "Program directory or program database file";
 
+/// Whether `--program PATH` names a program directory (files); anything else is a database. A
+/// path that cannot be inspected counts as a database file, whose opening then reports it.
+inline bool is_program_directory(const std::string& path) {
+    std::error_code ec;
+    return std::filesystem::is_directory(path, ec);
+}
+
 /// The databases this command opened for reading, by path: the live holds of a database's
 /// requests are read over the connection its program came from.
 inline std::map<std::string, std::shared_ptr<database>>& opened_databases() {
@@ -39,16 +46,14 @@ inline database& read_database(const std::string& path) {
 
 /// The program at `path`, for reading.
 inline std::shared_ptr<const program> open_program(const std::string& path) {
-    std::error_code ec;  // a path that cannot be inspected is opened, and reported, as a file
-    if (std::filesystem::is_directory(path, ec)) return load_program(path);
+    if (is_program_directory(path)) return load_program(path);
     return read_database(path).program();
 }
 
 /// The live holds of the requests at `now` when `path` is a database (null for files): matches
 /// and assignments on a database count them like uses (docs/requests.md).
 inline std::shared_ptr<const hold_index> open_holds(const std::string& path, date now) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) return nullptr;
+    if (is_program_directory(path)) return nullptr;
     auto holds = request_book(read_database(path)).hold_index_at(std::chrono::sys_seconds{now});
     return holds->empty() ? nullptr : holds;
 }

@@ -1,5 +1,5 @@
+#include "io/tables.hpp"
 #include "measurement/records.hpp"
-#include "measurement/side_table.hpp"
 
 #include <refmatch/content/content_io.hpp>
 #include <refmatch/io.hpp>
@@ -92,42 +92,56 @@ std::vector<std::string> content_fields(const content::content_item& c) {
             std::to_string(c.uses)};
 }
 
-}  // namespace refmatch::detail
-
-namespace refmatch::content {
-
-std::vector<content_item> parse_content(std::string_view text, const std::string& file,
-                                        const vocabulary& v) {
-    std::vector<content_item> out;
+std::vector<content::content_item> read_content(
+    std::string_view text, file_format format, const vocabulary& v, const read_options& options,
+    const std::function<bool(std::string_view)>& known_reference) {
+    std::vector<content::content_item> out;
     std::unordered_set<std::string> seen;
-    detail::read_side_table(text, file, columns, [&](const flat_record& r) {
-        auto c = detail::build_content(r, v);
+    read_table(table_kind::content, text, format, options, [&](flat_record& r) {
+        content::content_item c;
+        try {
+            c = build_content(r, v);
+        } catch (const validation_error& e) {
+            throw r.fail(e);
+        }
         if (!seen.insert(c.id).second) throw r.fail("id", "an id not used before", c.id);
+        if (known_reference && !c.reference_id.empty() && !known_reference(c.reference_id))
+            throw r.fail("reference_id", "a reference id of the program", c.reference_id);
         out.push_back(std::move(c));
     });
     return out;
 }
 
-std::string format_content(std::span<const content_item> items) {
-    std::vector<std::vector<std::string>> rows;
-    rows.reserve(items.size());
-    for (const auto& c : items) rows.push_back(detail::content_fields(c));
-    return detail::format_side_table(columns, rows);
+}  // namespace refmatch::detail
+
+namespace refmatch::content {
+
+std::vector<content_item> parse_content(std::string_view text, const std::string& file,
+                                        const vocabulary& v, file_format format) {
+    read_options o;
+    o.source = file;
+    return detail::read_content(text, format, v, o);
+}
+
+std::string format_content(std::span<const content_item> items, file_format format) {
+    return detail::write_table(detail::table_kind::content, format, [&](const auto& emit) {
+        for (const auto& c : items) emit(detail::content_fields(c));
+    });
 }
 
 std::vector<content_item> load_content(const std::filesystem::path& path, const vocabulary& v) {
-    return parse_content(read_file(path), path.filename().string(), v);
+    return parse_content(read_file(path), path.filename().string(), v, format_of(path));
 }
 
 std::vector<content_item> load_program_content(const std::filesystem::path& directory,
                                                const vocabulary& v) {
-    const auto path = directory / "content.csv";
-    if (!std::filesystem::exists(path)) return {};
-    return load_content(path, v);
+    const auto path = detail::table_file(directory, detail::table_kind::content);
+    if (!path) return {};
+    return load_content(*path, v);
 }
 
 void save_content(const std::filesystem::path& path, std::span<const content_item> items) {
-    write_file_atomically(path, format_content(items));
+    write_file_atomically(path, format_content(items, format_of(path)));
 }
 
 }  // namespace refmatch::content

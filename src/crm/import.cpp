@@ -6,6 +6,7 @@
 #include <refmatch/crm/crosswalk.hpp>
 #include <refmatch/crm/import.hpp>
 #include <refmatch/detail/text.hpp>
+#include <refmatch/measurement/outcome.hpp>
 #include <refmatch/program_tables.hpp>
 #include <refmatch/shipped_data.hpp>
 
@@ -376,6 +377,8 @@ struct account_record {
 
 struct opportunity_record {
     prospect p;
+    std::optional<measurement::opportunity_outcome> outcome;
+    bool skipped = false;  // a row the mapping skips: an outcome only, not a prospect
     std::string account_id;
     std::size_t line = 0;
     std::vector<std::string> fields;  // kept for a reject file
@@ -498,9 +501,10 @@ private:
              });
     }
 
-    // Industry, country, size and products of an account or opportunity row.
+    // Industry, country, size and (unless `with_products` is false) products of an account or
+    // opportunity row.
     company_fields company(const bound_table& t, row_context& row,
-                           const std::vector<std::string>& cells) {
+                           const std::vector<std::string>& cells, bool with_products = true) {
         company_fields out;
         const auto industry = t.get(cells, "industry");
         const auto& i = industries_.resolve(industry);
@@ -545,6 +549,7 @@ private:
                          "bad employee count");
             }
         }
+        if (!with_products) return out;
         for (const auto& item : t.list(cells, "products")) {
             const auto p = products_.resolve(item);
             if (p.ok)
@@ -553,6 +558,71 @@ private:
                 row.fail(t.column("products"), item, p.expected, p.reason, p.suggestions);
         }
         return out;
+    }
+
+    // A yes/no cell (Salesforce's IsWon, HubSpot's "Is Closed Won"); nullopt when blank.
+    std::optional<bool> flag(const bound_table& t, row_context& row,
+                             const std::vector<std::string>& cells, std::string_view field) {
+        const auto text = t.get(cells, field);
+        if (text.empty()) return std::nullopt;
+        const auto key = fold_key(text);
+        if (key == "true" || key == "1" || key == "yes") return true;
+        if (key == "false" || key == "0" || key == "no") return false;
+        row.fail(t.column(field), text, "true or false (1 or 0, yes or no)", "bad flag");
+        return std::nullopt;
+    }
+
+    // Whether an opportunities export carries outcomes: a column for the stage's outcome or for
+    // one of the won / closed flags.
+    static bool has_outcomes(const bound_table& t) {
+        return t.has("outcome") || t.has("is_won") || t.has("is_closed");
+    }
+
+    // Where an opportunity row stands (docs/crm.md, "Outcomes"): the won / closed flags decide
+    // when the export has them, else the stage as the mapping's outcome values read it.
+    measurement::deal_status deal_state(const bound_table& t, row_context& row,
+                                        const std::vector<std::string>& cells) {
+        using measurement::deal_status;
+        const auto said = t.get(cells, "outcome");
+        const auto status = said == "won"    ? deal_status::won
+                            : said == "lost" ? deal_status::lost
+                                             : deal_status::open;
+        const auto won = flag(t, row, cells, "is_won");
+        const auto closed = flag(t, row, cells, "is_closed");
+        if (closed) {
+            if (!*closed) return deal_status::open;
+            return (won ? *won : status == deal_status::won) ? deal_status::won : deal_status::lost;
+        }
+        if (won && *won) return deal_status::won;
+        return status;
+    }
+
+    // The outcome of an opportunity row with the segment and amount of its prospect `p`.
+    measurement::opportunity_outcome outcome(const bound_table& t, row_context& row,
+                                             const std::vector<std::string>& cells,
+                                             const prospect& p, measurement::deal_status status) {
+        using measurement::deal_status;
+        measurement::opportunity_outcome o;
+        o.opportunity_id = p.id;
+        o.name = p.name;
+        o.industry = p.industry;
+        o.country = p.country;
+        o.size = p.size;
+        o.stage = p.stage;
+        o.amount = p.deal_value;
+        o.status = status;
+        o.created = day(t, row, cells, "created");
+        if (status != deal_status::open) {
+            o.closed = day(t, row, cells, "closed");
+            if (!o.closed && t.get(cells, "closed").empty())
+                row.fail(t.column("closed"), "", "a close date for a won or lost opportunity",
+                         "missing close date");
+        }
+        if (o.created && o.closed && *o.created > *o.closed)
+            row.fail(t.column("created"), t.get(cells, "created"),
+                     "a day on or before the close date " + format_date(*o.closed),
+                     "created after closed");
+        return o;
     }
 
     std::optional<date> day(const bound_table& t, row_context& row,
@@ -676,9 +746,14 @@ private:
                  auto& p = o.p;
                  p.id = t.get(cells, "id");
                  if (p.id.empty()) row.fail(t.column("id"), "", "an opportunity id", "missing id");
-                 if (t.skipped(cells)) {
+                 // A skipped or closed opportunity is no prospect, but it is an outcome.
+                 const bool with_outcome = has_outcomes(t);
+                 const auto status =
+                     with_outcome ? deal_state(t, row, cells) : measurement::deal_status::open;
+                 o.skipped = t.skipped(cells) || status != measurement::deal_status::open;
+                 if (o.skipped) {
                      if (!p.id.empty()) skipped_opportunities_.insert(p.id);
-                     return false;
+                     if (!with_outcome) return false;
                  }
                  o.account_id = t.get(cells, "account_id");
                  const account_record* account = nullptr;
@@ -693,7 +768,7 @@ private:
                  p.name = t.get(cells, "name");
                  p.owner = t.get(cells, "owner");
                  p.stage = t.get(cells, "stage");
-                 auto c = company(t, row, cells);
+                 auto c = company(t, row, cells, !o.skipped);
                  p.industry = std::move(c.industry);
                  p.country = std::move(c.country);
                  p.size = c.size;
@@ -710,11 +785,15 @@ private:
                  if (const auto v = number(t, row, cells, "deal_value", 0, 1e300,
                                            "an amount >= 0 ($1,000, 1,000.00, USD 1000)"))
                      p.deal_value = *v;
-                 const auto requested = t.get(cells, "activity");
-                 if (!requested.empty()) p.activity = activity(t, row, "activity", requested);
-                 p.needed_by = day(t, row, cells, "needed_by");
-                 for (auto& x : t.list(cells, "exclusions")) p.exclusions.push_back(std::move(x));
-                 if (p.id.empty()) return true;
+                 if (!o.skipped) {
+                     const auto requested = t.get(cells, "activity");
+                     if (!requested.empty()) p.activity = activity(t, row, "activity", requested);
+                     p.needed_by = day(t, row, cells, "needed_by");
+                     for (auto& x : t.list(cells, "exclusions"))
+                         p.exclusions.push_back(std::move(x));
+                 }
+                 if (with_outcome) o.outcome = outcome(t, row, cells, p, status);
+                 if (p.id.empty()) return !o.skipped;
                  const auto [it, fresh] = opportunity_index_.emplace(p.id, opportunities_.size());
                  if (!fresh) {
                      row.fail(t.column("id"), p.id,
@@ -732,14 +811,15 @@ private:
                          "its account '" + o.account_id + "' (" + e.source + ") was rejected";
                  }
                  if (options_.skip_bad_rows) o.fields = cells;
+                 const bool imported = !o.skipped;
                  opportunities_.push_back(std::move(o));
-                 return true;
+                 return imported;
              });
         // Opportunities of rejected accounts: left out with their account.
         auto& summary = report_.files.back();
         for (auto& o : opportunities_)
             if (!o.rejected.empty() && !o.own_problems) {
-                --summary.mapped;
+                --(o.skipped ? summary.skipped : summary.mapped);
                 ++summary.rejected;
                 reject(e.source, o.line, o.rejected, "account rejected", o.fields);
             }
@@ -815,8 +895,12 @@ private:
                 prospects.push_back(std::move(p));
             }
         }
-        for (auto& o : opportunities_)
-            if (o.rejected.empty()) prospects.push_back(std::move(o.p));
+        std::vector<measurement::opportunity_outcome> outcomes;
+        for (auto& o : opportunities_) {
+            if (!o.rejected.empty()) continue;
+            if (o.outcome) outcomes.push_back(std::move(*o.outcome));
+            if (!o.skipped) prospects.push_back(std::move(o.p));
+        }
         std::sort(report_.rejected.begin(), report_.rejected.end(),
                   [](const rejected_row& a, const rejected_row& b) {
                       return std::tie(a.file, a.line) < std::tie(b.file, b.line);
@@ -826,7 +910,8 @@ private:
         report_.references = p->references.size();
         report_.prospects = p->prospects.size();
         report_.products = p->vocab->products.size();
-        return {std::move(p), std::move(report_)};
+        for (const auto& o : outcomes) ++report_.outcomes[static_cast<std::size_t>(o.status)];
+        return {std::move(p), std::move(report_), std::move(outcomes)};
     }
 
     // The import becomes a program through the one assembly of every loader: tables first,
@@ -913,6 +998,9 @@ std::string import_report::summary() const {
     }
     out += "program: " + std::to_string(references) + " references, " + std::to_string(prospects) +
            " prospects, " + std::to_string(products) + " products\n";
+    if (outcomes[0] + outcomes[1] + outcomes[2] != 0)
+        out += "outcomes: " + std::to_string(outcomes[1]) + " won, " + std::to_string(outcomes[2]) +
+               " lost, " + std::to_string(outcomes[0]) + " open\n";
     return out;
 }
 

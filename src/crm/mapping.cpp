@@ -21,9 +21,10 @@ using json = nlohmann::json;
 constexpr std::array<std::string_view, 15> account_fields = {
     "id",   "name",   "industry", "country", "employees", "size_band", "products",    "owner",
     "role", "status", "consents", "nps",     "csat",      "health",    "last_contact"};
-constexpr std::array<std::string_view, 14> opportunity_fields = {
-    "id",       "account_id", "name",  "industry", "country",   "employees",  "size_band",
-    "products", "deal_value", "stage", "activity", "needed_by", "exclusions", "owner"};
+constexpr std::array<std::string_view, 19> opportunity_fields = {
+    "id",       "account_id", "name",      "industry", "country",   "employees",  "size_band",
+    "products", "deal_value", "stage",     "activity", "needed_by", "exclusions", "owner",
+    "outcome",  "is_won",     "is_closed", "created",  "closed"};
 constexpr std::array<std::string_view, 2> line_fields = {"opportunity_id", "product"};
 constexpr std::array<std::string_view, 4> product_fields = {"id", "code", "name", "family"};
 constexpr std::array<std::string_view, 6> match_columns = {
@@ -232,6 +233,17 @@ public:
             *role->default_value != "prospect" && *role->default_value != "account")
             fail("accounts.role.default", "reference, prospect or account",
                  json(*role->default_value));
+        if (const auto* outcome = m.opportunities.find("outcome")) {
+            const auto known = [](const std::string& s) {
+                return s == "open" || s == "won" || s == "lost";
+            };
+            for (const auto& [from, to] : outcome->values)
+                if (!known(to))
+                    fail("opportunities.outcome.values." + from, "open, won or lost", json(to));
+            if (outcome->default_value && !known(*outcome->default_value))
+                fail("opportunities.outcome.default", "open, won or lost",
+                     json(*outcome->default_value));
+        }
         if (doc.contains("export")) {
             const auto& e = doc["export"];
             static constexpr std::array<std::string_view, 2> keys = {"matches", "gaps"};

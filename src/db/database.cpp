@@ -217,11 +217,19 @@ void database::import_program(const refmatch::program& p, const recorded_by& by)
 void database::export_program(const fs::path& directory, file_format format) const {
     const auto p = program();
     save_program(*p, directory, format);
-    // The tables beside the program, when it has them (files identical to their save_*).
+    // The tables beside the program, when it has them, in the program's format (files identical
+    // to their save_*).
+    const std::string extension = format == file_format::json ? ".json" : ".csv";
+    const std::string stale = format == file_format::json ? ".csv" : ".json";
+    std::error_code ec;
+    for (const char* table : {"outcomes", "content"})
+        if (!fs::remove(directory / (table + stale), ec) && ec)
+            throw error("cannot remove '" + (directory / (table + stale)).string() +
+                        "': " + ec.message());
     if (const auto o = outcomes(); !o.empty())
-        measurement::save_outcomes(directory / "outcomes.csv", o, *p->vocab);
+        measurement::save_outcomes(directory / ("outcomes" + extension), o, *p->vocab);
     if (const auto c = content_items(); !c.empty())
-        content::save_content(directory / "content.csv", c);
+        content::save_content(directory / ("content" + extension), c);
 }
 
 void database::add_reference(reference_customer r) {

@@ -1,6 +1,7 @@
 // Program directories: load_program, save_program, check_program, check_file.
 
 #include "io/tables.hpp"
+#include "measurement/records.hpp"
 
 #include <refmatch/io.hpp>
 #include <refmatch/shipped_data.hpp>
@@ -18,6 +19,8 @@ using detail::table_kind;
 constexpr std::array<table_kind, 5> all_kinds = {table_kind::products, table_kind::quotas,
                                                  table_kind::references, table_kind::prospects,
                                                  table_kind::usage};
+// The tables that live beside a program's five, when it has them.
+constexpr std::array<table_kind, 2> side_kinds = {table_kind::outcomes, table_kind::content};
 
 std::string file_name(table_kind kind, file_format format) {
     return std::string(detail::name_of(kind)) + (format == file_format::csv ? ".csv" : ".json");
@@ -152,6 +155,22 @@ void collect(std::vector<parse_error>& errors, const Name& name, F&& f) {
     }
 }
 
+// Checks an outcomes or content table (errors collected through `options`): codes against `v`,
+// the references a content item features against the references table `references` (when
+// given).
+void check_side_table(table_kind kind, std::string_view text, file_format format,
+                      const read_options& options, const vocabulary& v,
+                      const std::optional<fs::path>& references) {
+    if (kind == table_kind::outcomes) {
+        (void)detail::read_outcomes(text, format, v, options);
+        return;
+    }
+    const auto ids = references ? reference_ids(*references) : std::unordered_set<std::string>{};
+    std::function<bool(std::string_view)> known;
+    if (references) known = [&](std::string_view id) { return ids.count(std::string(id)) != 0; };
+    (void)detail::read_content(text, format, v, options, known);
+}
+
 // The sources of the tables found in a program directory (paths in `all_kinds` order).
 program_sources sources_of(const std::array<std::optional<fs::path>, 5>& paths) {
     program_sources s;
@@ -165,6 +184,10 @@ program_sources sources_of(const std::array<std::optional<fs::path>, 5>& paths) 
 }
 
 }  // namespace
+
+std::optional<fs::path> detail::table_file(const fs::path& directory, table_kind kind) {
+    return find_table(directory, kind);
+}
 
 program_tables read_program_tables(const program_sources& sources, const vocabulary& base,
                                    const program_progress_callback& progress,
@@ -293,7 +316,17 @@ std::vector<parse_error> check_program(const fs::path& directory) {
     if (!found[0]) errors.push_back(missing_table(table_kind::products));
     if (!found[2]) errors.push_back(missing_table(table_kind::references));
 
-    (void)read_program_tables(sources_of(paths), *standard_vocabulary(), {}, &errors);
+    const auto tables = read_program_tables(sources_of(paths), *standard_vocabulary(), {}, &errors);
+    for (const auto kind : side_kinds) {
+        std::optional<fs::path> side;
+        collect(errors, file_name(kind, file_format::csv),
+                [&] { side = find_table(directory, kind); });
+        if (!side) continue;
+        collect(errors, *side, [&] {
+            check_side_table(kind, read_file(*side), format_of(*side),
+                             options_for(*side, {}, &errors), *tables.vocab, paths[2]);
+        });
+    }
     return errors;
 }
 
@@ -302,7 +335,10 @@ std::vector<parse_error> check_file(const fs::path& path) {
     std::vector<parse_error> errors;
     const std::string stem = path.stem().string();
     std::optional<table_kind> kind;
-    for (const auto k : all_kinds) {
+    constexpr std::array<table_kind, 7> kinds = {all_kinds[0], all_kinds[1], all_kinds[2],
+                                                 all_kinds[3], all_kinds[4], side_kinds[0],
+                                                 side_kinds[1]};
+    for (const auto k : kinds) {
         const auto name = detail::name_of(k);
         const bool named = stem == name || (stem.size() > name.size() &&
                                             (stem.starts_with(std::string(name) + "_") ||
@@ -314,7 +350,7 @@ std::vector<parse_error> check_file(const fs::path& path) {
     if (!kind)
         throw error("'" + path.filename().string() +
                     "': expected a file named after its table (products, quotas, references, "
-                    "prospects or usage, with .csv or .json)");
+                    "prospects, usage, outcomes or content, with .csv or .json)");
     file_format format{};
     std::string text;
     try {
@@ -343,7 +379,8 @@ std::vector<parse_error> check_file(const fs::path& path) {
     }
     const auto vocab = std::make_shared<vocabulary>(
         *read_program_tables(sources_of(context), *standard_vocabulary(), {}, &ignored).vocab);
-    if ((*kind == table_kind::references || *kind == table_kind::prospects) &&
+    if ((*kind == table_kind::references || *kind == table_kind::prospects ||
+         *kind == table_kind::content) &&
         vocab->products.size() == 0) {
         // One message for the missing catalogue instead of one per row.
         add_named_products(vocab->products, text, format, *kind, path.filename().string());
@@ -377,6 +414,10 @@ std::vector<parse_error> check_file(const fs::path& path) {
             (void)parse_usage(text, format, *vocab, options, known);
             break;
         }
+        case table_kind::outcomes:
+        case table_kind::content:
+            check_side_table(*kind, text, format, options, *vocab, sibling(table_kind::references));
+            break;
     }
     return errors;
 }

@@ -1,4 +1,5 @@
 #include "io/records.hpp"
+#include "measurement/records.hpp"
 
 #include <refmatch/prospect_store.hpp>
 #include <refmatch/reference_store.hpp>
@@ -200,6 +201,10 @@ std::span<const column_spec> columns_of(table_kind kind) {
             return prospect_columns;
         case table_kind::usage:
             return usage_columns;
+        case table_kind::outcomes:
+            return outcome_columns();
+        case table_kind::content:
+            return content_columns();
     }
     return {};
 }
@@ -216,6 +221,10 @@ std::string_view name_of(table_kind kind) {
             return "prospects";
         case table_kind::usage:
             return "usage";
+        case table_kind::outcomes:
+            return "outcomes";
+        case table_kind::content:
+            return "content";
     }
     return "";
 }

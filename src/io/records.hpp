@@ -22,8 +22,9 @@
 
 namespace refmatch::detail {
 
-/// The kinds of table a program has, with their column specs (in the order files are written).
-enum class table_kind { products, quotas, references, prospects, usage };
+/// The kinds of table a program has, with their column specs (in the order files are written):
+/// the program's five, and the two that live beside it (outcomes, the materials library).
+enum class table_kind { products, quotas, references, prospects, usage, outcomes, content };
 
 std::span<const column_spec> columns_of(table_kind kind);
 /// "products", "quotas", ... (file stem and JSON array key).

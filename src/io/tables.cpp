@@ -96,9 +96,9 @@ std::string flatten_value(const flat_record& r, std::string_view key, const json
 
 // Field values as JSON when writing: numbers as numbers, lists as arrays, empty fields left out.
 void put_json_field(json& object, std::string_view name, const std::string& text) {
-    static const std::vector<std::string_view> whole = {"size_band", "nps", "max_uses",
-                                                        "window_days", "cooldown_days"};
-    static const std::vector<std::string_view> real = {"csat", "health", "deal_value"};
+    static const std::vector<std::string_view> whole = {"size_band",   "nps",           "max_uses",
+                                                        "window_days", "cooldown_days", "uses"};
+    static const std::vector<std::string_view> real = {"csat", "health", "deal_value", "amount"};
     const std::string key(name);
     if (text.empty()) {
         if (name == "max_uses") object[key] = nullptr;  // no limit, said explicitly

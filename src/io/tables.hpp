@@ -5,7 +5,9 @@
 
 #include <refmatch/io.hpp>
 
+#include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +30,11 @@ void read_table(table_kind kind, const table_columns& table, const read_options&
 usage_batch parse_usage_batch(std::string_view text, file_format format, const vocabulary& vocab,
                               const read_options& options,
                               const std::function<bool(std::string_view)>& known_reference);
+
+/// The file of a table in a program directory (`outcomes.csv` or `outcomes.json`, ...), if any.
+/// @throws parse_error when both formats are present; error when the directory cannot be read.
+std::optional<std::filesystem::path> table_file(const std::filesystem::path& directory,
+                                                table_kind kind);
 
 /// Writes a table: `rows(emit)` calls `emit` with the fields of each record in
 /// `columns_of(kind)` order.

@@ -1,5 +1,5 @@
+#include "io/tables.hpp"
 #include "measurement/records.hpp"
-#include "measurement/side_table.hpp"
 
 #include <refmatch/io.hpp>
 #include <refmatch/measurement/outcomes_io.hpp>
@@ -75,18 +75,18 @@ std::vector<std::string> outcome_fields(const measurement::opportunity_outcome& 
             o.closed ? format_date(*o.closed) : std::string()};
 }
 
-}  // namespace refmatch::detail
-
-namespace refmatch::measurement {
-
-using detail::build_outcome;
-
-std::vector<opportunity_outcome> parse_outcomes(std::string_view text, const std::string& file,
-                                                const vocabulary& v) {
-    std::vector<opportunity_outcome> out;
+std::vector<measurement::opportunity_outcome> read_outcomes(std::string_view text,
+                                                            file_format format, const vocabulary& v,
+                                                            const read_options& options) {
+    std::vector<measurement::opportunity_outcome> out;
     std::unordered_set<std::string> seen;
-    detail::read_side_table(text, file, columns, [&](const flat_record& r) {
-        auto o = build_outcome(r, v);
+    read_table(table_kind::outcomes, text, format, options, [&](flat_record& r) {
+        measurement::opportunity_outcome o;
+        try {
+            o = build_outcome(r, v);
+        } catch (const validation_error& e) {
+            throw r.fail(e);
+        }
         if (!seen.insert(o.opportunity_id).second)
             throw r.fail("opportunity_id", "an id not used before", o.opportunity_id);
         out.push_back(std::move(o));
@@ -94,28 +94,39 @@ std::vector<opportunity_outcome> parse_outcomes(std::string_view text, const std
     return out;
 }
 
-std::string format_outcomes(std::span<const opportunity_outcome> outcomes, const vocabulary&) {
-    std::vector<std::vector<std::string>> rows;
-    rows.reserve(outcomes.size());
-    for (const auto& o : outcomes) rows.push_back(detail::outcome_fields(o));
-    return detail::format_side_table(columns, rows);
+}  // namespace refmatch::detail
+
+namespace refmatch::measurement {
+
+std::vector<opportunity_outcome> parse_outcomes(std::string_view text, const std::string& file,
+                                                const vocabulary& v, file_format format) {
+    read_options o;
+    o.source = file;
+    return detail::read_outcomes(text, format, v, o);
+}
+
+std::string format_outcomes(std::span<const opportunity_outcome> outcomes, const vocabulary&,
+                            file_format format) {
+    return detail::write_table(detail::table_kind::outcomes, format, [&](const auto& emit) {
+        for (const auto& o : outcomes) emit(detail::outcome_fields(o));
+    });
 }
 
 std::vector<opportunity_outcome> load_outcomes(const std::filesystem::path& path,
                                                const vocabulary& v) {
-    return parse_outcomes(read_file(path), path.filename().string(), v);
+    return parse_outcomes(read_file(path), path.filename().string(), v, format_of(path));
 }
 
 std::vector<opportunity_outcome> load_program_outcomes(const std::filesystem::path& directory,
                                                        const vocabulary& v) {
-    const auto path = directory / "outcomes.csv";
-    if (!std::filesystem::exists(path)) return {};
-    return load_outcomes(path, v);
+    const auto path = detail::table_file(directory, detail::table_kind::outcomes);
+    if (!path) return {};
+    return load_outcomes(*path, v);
 }
 
 void save_outcomes(const std::filesystem::path& path, std::span<const opportunity_outcome> outcomes,
                    const vocabulary& v) {
-    write_file_atomically(path, format_outcomes(outcomes, v));
+    write_file_atomically(path, format_outcomes(outcomes, v, format_of(path)));
 }
 
 }  // namespace refmatch::measurement

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -91,3 +92,29 @@ def test_taxonomy_search() -> None:
     assert hits[0][:2] == ("52", "Finance and Insurance")
     assert "5239" in [code for code, _, _ in hits]
     assert refmatch.m49_geography().search("untied kingdom", 1)[0][0] == "GB"
+
+
+def test_opportunity_outcomes_come_with_the_import() -> None:
+    # A Salesforce Data Loader export read as pandas reads it (IsWon/IsClosed as booleans, blank
+    # cells as NaN): stage, won or lost, amount, close date become the outcomes table.
+    opportunities = pd.read_csv(DATA / "outcomes" / "Opportunities.csv")
+    result = refmatch.import_crm(accounts=DATA / "salesforce" / "Accounts.csv",
+                                 opportunities=opportunities, mapping="salesforce")
+    program, report = result  # still a (program, report) pair
+    assert result.program is program and result.report is report
+    rows = [(o.opportunity_id, o.status, o.amount, o.closed) for o in result.outcomes]
+    assert rows == [
+        ("0065g00000R1aAAAAZ", "won", 48000.0, dt.date(2025, 7, 15)),
+        ("0065g00000R1aBAAAZ", "lost", 120000.0, dt.date(2025, 9, 30)),
+        ("0065g00000R1aCAAAZ", "open", 15500.0, None),
+        ("0065g00000R1aDAAAZ", "won", 30000.0, dt.date(2025, 3, 31)),
+        ("0065g00000R1aEAAAZ", "won", 9000.0, dt.date(2025, 2, 28)),
+    ]
+    assert [p.id for p in program.prospects.all()] == ["0065g00000R1aCAAAZ"]
+    assert "outcomes: 3 won, 1 lost, 1 open" in report.summary()
+    # The imported outcomes are what influence is measured against: no use names them yet.
+    influence = refmatch.measure_influence(program, result.outcomes, start=dt.date(2025, 1, 1),
+                                           end=dt.date(2025, 12, 31))
+    assert influence.won_revenue == pytest.approx(48000 + 30000 + 9000)
+    assert influence.influenced_revenue == 0
+    assert influence.versus["closed_without"] == 4

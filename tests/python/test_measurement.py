@@ -233,3 +233,59 @@ def test_content_and_the_report(sample: tuple, tmp_path) -> None:
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in html
     assert "Association, not cause" in html
+
+
+def test_on_a_database_balance_and_report_take_the_request_books_figures(tmp_path) -> None:
+    utc = dt.timezone.utc
+    db = refmatch.open_database(tmp_path / "program.db", create=True)
+    db.import_program(refmatch.sample_program_dir(), recorded_by="setup",
+                      recorded_at=dt.datetime(2025, 6, 1, tzinfo=utc))
+    book = refmatch.RequestBook(db)
+    asked: dict = {}
+    # Three requests: served on time, served late, declined by the customer.
+    for i, (prospect, serve_days) in enumerate([("P-0001", 2), ("P-0002", 9), ("P-0003", None)]):
+        opened = dt.datetime(2025, 6, 2 + i, 9, tzinfo=utc)
+        rid = book.create(prospect, "sales_call", opened.date() + dt.timedelta(days=5),
+                          now=opened)
+        ref = book.propose(rid, now=opened)["reference_id"][0]
+        book.pick(rid, ref, now=opened)
+        book.approve(rid, now=opened)
+        book.ask(rid, "email", now=opened + dt.timedelta(hours=1))
+        n, d = asked.get(ref, (0, 0))
+        if serve_days is None:
+            book.decline(rid, now=opened + dt.timedelta(hours=5))
+            asked[ref] = (n + 1, d + 1)
+            continue
+        asked[ref] = (n + 1, d)
+        book.accept(rid, now=opened + dt.timedelta(hours=5))
+        served = opened + dt.timedelta(days=serve_days)
+        book.schedule(rid, served.date(), now=opened + dt.timedelta(hours=6))
+        book.fulfil(rid, now=served)
+
+    figures = refmatch.request_figures(db, DAY)
+    levels = figures["service_levels"]
+    assert levels[["label", "requests", "met"]].values.tolist() == [["sales_call", 3, 1]]
+    declines = figures["declines"].set_index("reference_id")
+    assert {r: (int(x.asked), int(x.declined)) for r, x in declines.iterrows()} == asked
+
+    # measure_balance on the database: the book's declines, each with scipy's Wilson interval.
+    b = refmatch.measure_balance(db, DAY)
+    plain = refmatch.measure_balance(db.program, DAY, declines=figures["declines"])
+    assert b.high_decline == plain.high_decline == []  # one decline is not clearly high
+    strict = refmatch.measure_balance(db.program, DAY, declines=[
+        (ref, 40, 30) for ref in asked])
+    for ref in asked:
+        ci = stats.binomtest(30, 40).proportion_ci(confidence_level=0.95, method="wilson")
+        assert (ref in strict.high_decline) == (ci.low > 0.5)
+    assert b.uses == plain.uses > 0
+
+    # Influence and the report read the database's outcomes and content by themselves.
+    influence = refmatch.measure_influence(db, start=DAY - dt.timedelta(days=364), end=DAY)
+    direct = refmatch.measure_influence(db.program, refmatch.load_outcomes(
+        refmatch.sample_program_dir(), db.program), start=DAY - dt.timedelta(days=364), end=DAY)
+    assert influence.won_revenue == pytest.approx(direct.won_revenue)
+    path = refmatch.write_report(db, tmp_path / "report.html", now=DAY)
+    html = path.read_text(encoding="utf-8")
+    assert 'id="chart-service-levels"' in html and "sales_call" in html
+    with pytest.raises(ValueError, match="outcomes: expected a list"):
+        refmatch.measure_influence(db.program)

@@ -61,10 +61,36 @@ def test_quickstart_notebook_runs_and_shows_real_values(monkeypatch: pytest.Monk
     assert shown["stopped_early"] is True
     assert shown["value_interval"] == pytest.approx([value["low"], value["high"]])
 
+    measurement_cell = next(c for c in notebook.cells
+                            if "measurement-summary" in c.metadata.get("tags", []))
+    text = "".join(o.get("text", "") for o in measurement_cell.outputs
+                   if o.output_type == "stream")
+    measured = json.loads(text.strip().splitlines()[-1])
+    balance = refmatch.measure_balance(program, NOW)
+    outcomes = refmatch.load_outcomes(refmatch.sample_program_dir(), program)
+    influence = refmatch.measure_influence(program, outcomes, start=NOW - dt.timedelta(days=364),
+                                           end=NOW)
+    recruits = refmatch.recommend_recruits(program, activity="sales_call", now=NOW, shortlist=10)
+    assert measured["gini"] == pytest.approx(balance.gini)
+    assert measured["top10_share"] == pytest.approx(balance.top10_share)
+    assert measured["influenced_revenue"] == pytest.approx(influence.influenced_revenue)
+    assert influence.influenced_revenue > 0
+    assert measured["credited_revenue"] == pytest.approx(influence.influenced_revenue)
+    assert measured["shortlist"] == list(recruits.shortlist["reference_id"])
+    assert measured["shortlist_value"] == pytest.approx(
+        recruits.shortlist["marginal_value"].sum())
+    # The notebook's nine requests, all settled by then: 5 served by their needed-by day, 2
+    # served late, 2 declined by the customer and left past due.
+    levels = {label: (requests, met) for label, requests, met in measured["service_levels"]}
+    assert levels == {"sales_call": (4, 2), "case_study": (2, 1), "quote": (3, 2)}
+    assert measured["declines"] == 2
+    assert measured["report_charts"] == 5  # service levels included
+
     images = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
               if "image/png" in o.get("data", {})]
-    # The gap heatmap, the headroom histogram, the referral funnel and the A/B and value chart.
-    assert len(images) == 4
+    # The gap heatmap, the headroom histogram, the referral funnel, the A/B and value chart, and
+    # the measurement charts: Lorenz curve, influence by segment, shortlist, service levels.
+    assert len(images) == 8
     errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]
     assert not errors

@@ -16,8 +16,10 @@
 #include <refmatch/crm/mapping.hpp>
 #include <refmatch/error.hpp>
 #include <refmatch/io.hpp>
+#include <refmatch/measurement/outcome.hpp>
 #include <refmatch/program.hpp>
 
+#include <array>
 #include <cstddef>
 #include <filesystem>
 #include <map>
@@ -100,6 +102,8 @@ struct import_report {
     std::map<std::string, std::size_t> rejected_by_reason;  ///< rows, by their first reason
     std::vector<rejected_row> rejected;
     std::size_t references = 0, prospects = 0, products = 0;
+    /// Opportunity outcomes imported, by `measurement::deal_status` (open, won, lost).
+    std::array<std::size_t, 3> outcomes{};
 
     [[nodiscard]] std::size_t rows_read() const;
     [[nodiscard]] std::size_t rows_mapped() const;
@@ -127,6 +131,11 @@ private:
 struct import_result {
     std::unique_ptr<program> imported;
     import_report report;
+    /// What became of the opportunities (the program's `outcomes.csv`), when the opportunities
+    /// export has a column for the outcome, `is_won` or `is_closed`: every opportunity imported,
+    /// the ones the mapping skips as prospects (closed won, closed lost) included. Empty
+    /// otherwise. Their segment is the prospect's (the account's when the row has none).
+    std::vector<measurement::opportunity_outcome> outcomes;
 };
 
 /// Imports a program from CRM exports through `m`.
