@@ -205,5 +205,16 @@ def test_each_owner_decides_for_their_reference(book: refmatch.RequestBook) -> N
     assert list(r["trail"]["reference_id"])[-2:] == [first, second]
     assert list(r["trail"]["to_status"])[-2:] == ["approval_asked", "approved"]
     assert list(book.live_holds(now=at(3))["reference_id"]) == [first]
-    with pytest.raises(refmatch.ValidationError, match="waiting for its owner's decision"):
+    with pytest.raises(refmatch.IllegalTransition,
+                       match="cannot approve a request that is approved"):
         book.approve(rid, second, now=at(4))
+    # While some owner has not decided, a decided or unattached reference is refused.
+    other = book.create("P-0003", "sales_call", DAY + dt.timedelta(days=5), wanted=2, now=at(4))
+    refs = list(book.propose(other, now=at(4))["reference_id"][:2])
+    book.pick(other, refs, now=at(4))
+    book.decline(other, refs[0], now=at(5))
+    with pytest.raises(refmatch.ValidationError,
+                       match=rf"waiting for its owner's decision \({refs[1]}\), got '{refs[0]}'"):
+        book.decline(other, refs[0], now=at(5))
+    book.decline(other, now=at(6))  # the whole request: the last waiting one
+    assert book.get(other)["status"] == "owner_declined"
