@@ -117,7 +117,7 @@ match_options make_options(const py::handle& activity, bool use_prospect_activit
                            double fatigue_weight, const py::handle& same_geography,
                            bool same_sector, bool cover_all_products,
                            std::optional<double> min_score, std::vector<std::string> exclusions,
-                           const py::handle& predicate, bool explain) {
+                           const py::handle& predicate, bool explain, const py::handle& holds) {
     match_options o;
     if (!activity.is_none()) o.activity = activity_from(activity, "match options");
     o.use_prospect_activity = use_prospect_activity;
@@ -131,6 +131,20 @@ match_options make_options(const py::handle& activity, bool use_prospect_activit
     o.exclusions = std::move(exclusions);
     o.predicate = to_predicate(predicate);
     o.explain = explain;
+    // Live holds: (reference_id, activity, day) each, as RequestBook.live_holds() lists them.
+    if (!holds.is_none()) {
+        std::vector<live_hold> list;
+        for (const auto& h : py::reinterpret_borrow<py::iterable>(holds)) {
+            const auto t = h.cast<py::sequence>();
+            if (t.size() != 3)
+                throw validation_error("match options", "holds",
+                                       "(reference_id, activity, day) for each hold",
+                                       py::repr(h).cast<std::string>());
+            list.push_back({t[0].cast<std::string>(), activity_from(t[1], "match options holds"),
+                            t[2].cast<date>()});
+        }
+        if (!list.empty()) o.holds = std::make_shared<const hold_index>(std::move(list));
+    }
     return o;
 }
 
@@ -339,7 +353,7 @@ void bind_engine(py::module_& m) {
              py::arg("same_geography") = py::none(), py::arg("same_sector") = false,
              py::arg("cover_all_products") = false, py::arg("min_score") = py::none(),
              py::arg("exclusions") = std::vector<std::string>{}, py::arg("predicate") = py::none(),
-             py::arg("explain") = true)
+             py::arg("explain") = true, py::arg("holds") = py::none())
         .def_property_readonly("activity", [](const match_options& o) { return o.activity; })
         .def_readonly("use_prospect_activity", &match_options::use_prospect_activity)
         .def_readonly("now", &match_options::now)
@@ -355,6 +369,16 @@ void bind_engine(py::module_& m) {
         .def_property_readonly("has_predicate",
                                [](const match_options& o) { return bool(o.predicate); })
         .def_readonly("explain", &match_options::explain)
+        .def_property_readonly(
+            "holds",
+            [](const match_options& o) {
+                py::list out;
+                if (o.holds)
+                    for (const auto& h : o.holds->holds())
+                        out.append(py::make_tuple(h.reference_id, h.activity, py::cast(h.day)));
+                return out;
+            },
+            "The live holds counted like uses: (reference_id, ActivityId, day) each.")
         .def("validate", &match_options::validate)
         .def("__repr__", [](const match_options& o) {
             std::string s = "MatchOptions(activity=" +
@@ -371,6 +395,7 @@ void bind_engine(py::module_& m) {
             if (!o.exclusions.empty())
                 s += ", exclusions=" + py::repr(py::cast(o.exclusions)).cast<std::string>();
             if (o.predicate) s += ", predicate=<callable>";
+            if (o.holds) s += ", holds=<" + std::to_string(o.holds->size()) + " live holds>";
             return s + ")";
         });
 

@@ -64,7 +64,7 @@ py::dict request_dict(const py_request_book& b, const request& r) {
         refs.append(py::make_tuple(a.reference_id, std::string(to_string(a.state)),
                                    a.hold_day ? py::cast(*a.hold_day) : py::none(),
                                    a.event_id ? py::cast(*a.event_id) : py::none(),
-                                   a.customer_asked));
+                                   a.customer_asked, a.approved));
     d["references"] = refs;
     py::list candidates;
     for (const auto& c : r.candidates)
@@ -72,8 +72,10 @@ py::dict request_dict(const py_request_book& b, const request& r) {
     d["candidates"] = candidates;
     py::list trail;
     for (const auto& t : r.trail)
-        trail.append(py::make_tuple(t.from ? py::cast(std::string(to_string(*t.from))) : py::none(),
-                                    std::string(to_string(t.to)), t.who, epoch(t.at), t.comment));
+        trail.append(
+            py::make_tuple(t.from ? py::cast(std::string(to_string(*t.from))) : py::none(),
+                           std::string(to_string(t.to)), t.who, epoch(t.at), t.comment,
+                           t.reference_id.empty() ? py::none() : py::cast(t.reference_id)));
     d["trail"] = trail;
     py::list outreach;
     for (const auto& o : r.outreach)
@@ -207,13 +209,19 @@ void bind_requests(py::module_& m) {
             py::arg("comment"), released)
         .def(
             "transition",
-            // approve, decline, accept, cancel: the arrows with no input of their own.
+            // approve, decline (of the whole request, or of one attached reference), accept,
+            // cancel: the arrows with no input of their own.
             [](book& b, const std::string& verb, std::int64_t id, const std::string& who,
-               std::int64_t now, const std::string& comment) {
+               std::int64_t now, const std::string& comment,
+               const std::optional<std::string>& reference) {
                 const auto a = actor(who, now, comment);
                 py::gil_scoped_release unlocked;
-                if (verb == "approve")
+                if (verb == "approve" && reference)
+                    b.book.approve(id, *reference, a);
+                else if (verb == "approve")
                     b.book.approve(id, a);
+                else if (verb == "decline" && reference)
+                    b.book.decline(id, *reference, a);
                 else if (verb == "decline")
                     b.book.decline(id, a);
                 else if (verb == "accept")
@@ -224,7 +232,8 @@ void bind_requests(py::module_& m) {
                     throw validation_error("request operation", "verb",
                                            "approve, decline, accept or cancel", verb);
             },
-            py::arg("verb"), py::arg("id"), py::arg("who"), py::arg("now"), py::arg("comment"))
+            py::arg("verb"), py::arg("id"), py::arg("who"), py::arg("now"), py::arg("comment"),
+            py::arg("reference") = py::none())
         .def(
             "contact",
             [](book& b, std::int64_t id, const std::string& channel,

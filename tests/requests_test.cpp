@@ -20,6 +20,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <sqlite3.h>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
@@ -297,6 +298,174 @@ TEST(Requests, HoldsBlockACooldownBeforeAndAfterTheirDay) {
     EXPECT_EQ(f.book->live_holds(at_hour(26 * 24)).size(), 1u);
 }
 
+// --- Each attached reference's owner decides for it ----------------------------------------------
+
+std::vector<std::string> held_ids(const request_book& book, long hour) {
+    std::vector<std::string> out;
+    for (const auto& h : book.live_holds(at_hour(hour))) out.push_back(h.reference_id);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// Three references attached; their owners answer one by one. The request waits until the last
+// one decides, each decision is a trail row naming its reference, the approved ones are held,
+// the declined one is never proposed again for the opportunity (but is for another).
+TEST(RequestApproval, EachOwnerDecidesForTheirReference) {
+    fixture f(scratch("db"), 2);
+    auto e = f.make_engine();
+    const auto id = f.book->create(ask_for("P-1", activity::sales_call, 4, 3), by("rep", 0));
+    f.book->pick(id, std::vector<std::string>{"R-A", "R-B", "R-C"}, by("pm", 1));
+    f.book->approve(id, "R-B", by("ben", 2, "happy to"));
+    auto r = f.book->get(id);
+    EXPECT_EQ(r.status, request_status::approval_asked);
+    EXPECT_EQ(held_ids(*f.book, 2), one("R-B"));
+    EXPECT_EQ(r.trail.back(),
+              (request_transition{request_status::approval_asked, request_status::approval_asked,
+                                  "ben", at_hour(2), "happy to", "R-B"}));
+    // A reference that is not waiting for its owner: decided already, or not attached.
+    for (const std::string ref : {"R-B", "R-D"})
+        EXPECT_EQ(error_of([&] { f.book->approve(id, ref, by("ben", 2)); }),
+                  "request 1: field 'reference': expected a reference waiting for its owner's "
+                  "decision (R-A, R-C), got '" +
+                      ref + "'");
+    EXPECT_EQ(f.book->get(id), r);  // refused: nothing changed
+    f.book->decline(id, "R-C", by("ana", 3, "not this quarter"));
+    r = f.book->get(id);
+    EXPECT_EQ(r.status, request_status::approval_asked);
+    EXPECT_EQ(r.trail.back().reference_id, "R-C");
+    EXPECT_EQ(r.trail.back().to, request_status::approval_asked);
+    f.book->approve(id, "R-A", by("ana", 4));
+    r = f.book->get(id);
+    EXPECT_EQ(r.status, request_status::approved);
+    EXPECT_EQ(r.trail.back(),
+              (request_transition{request_status::approval_asked, request_status::approved, "ana",
+                                  at_hour(4), "", "R-A"}));
+    std::map<std::string, std::pair<attachment_state, bool>> states;
+    for (const auto& a : r.references) states[a.reference_id] = {a.state, a.approved};
+    EXPECT_EQ(states, (std::map<std::string, std::pair<attachment_state, bool>>{
+                          {"R-A", {attachment_state::held, true}},
+                          {"R-B", {attachment_state::held, true}},
+                          {"R-C", {attachment_state::owner_declined, false}}}));
+    EXPECT_EQ(held_ids(*f.book, 4), (std::vector<std::string>{"R-A", "R-B"}));
+    // R-C declined opportunity P-1: not proposed nor picked for it again; P-2 still gets it.
+    const auto again = f.book->create(ask_for("P-1", activity::sales_call, 4), by("rep", 5));
+    const auto other = f.book->create(ask_for("P-2", activity::sales_call, 4), by("rep", 5));
+    const auto proposed = ids_of(f.book->propose(again, e, by("pm", 5)));
+    EXPECT_EQ(std::set<std::string>(proposed.begin(), proposed.end()),
+              (std::set<std::string>{"R-A", "R-B", "R-D", "R-E"}));  // R-A, R-B: one slot left
+    EXPECT_EQ(error_of([&] { f.book->pick(again, one("R-C"), by("pm", 5)); }),
+              "request 2: field 'references': expected a reference that has not declined this "
+              "opportunity, got 'R-C'");
+    const auto elsewhere = ids_of(f.book->propose(other, e, by("pm", 5)));
+    EXPECT_EQ(std::count(elsewhere.begin(), elsewhere.end(), "R-C"), 1);
+    // The decline counts in R-C's owner decline rate: 1 of 1.
+    const auto s = f.book->service(at_hour(6));
+    const auto rc = std::find_if(s.by_reference.begin(), s.by_reference.end(),
+                                 [](const decline_rate& d) { return d.key == "R-C"; });
+    ASSERT_NE(rc, s.by_reference.end());
+    EXPECT_EQ(rc->owner_declined, 1u);
+    EXPECT_EQ(rc->owner_asked, 1u);
+}
+
+// With holds taken when the owners are asked, a declined reference's hold is released at once;
+// when every owner declines, the request is owner_declined with no hold left.
+TEST(RequestApproval, ADeclinedReferenceIsReleasedFromItsHold) {
+    request_policy policy;
+    policy.holds_from = hold_start::approval_asked;
+    fixture f(scratch("db"), 1, policy);
+    const auto id = f.book->create(ask_for("P-1", activity::sales_call, 4, 2), by("rep", 0));
+    f.book->pick(id, std::vector<std::string>{"R-A", "R-B"}, by("pm", 1));
+    EXPECT_EQ(held_ids(*f.book, 1), (std::vector<std::string>{"R-A", "R-B"}));
+    EXPECT_FALSE(f.quota("R-A", activity::sales_call, 1).eligible());  // its one slot is held
+    f.book->decline(id, "R-A", by("ana", 2));
+    EXPECT_EQ(held_ids(*f.book, 2), one("R-B"));
+    EXPECT_TRUE(f.quota("R-A", activity::sales_call, 2).eligible());  // released
+    EXPECT_EQ(f.book->get(id).status, request_status::approval_asked);
+    f.book->decline(id, "R-B", by("ben", 3));
+    const auto r = f.book->get(id);
+    EXPECT_EQ(r.status, request_status::owner_declined);
+    EXPECT_EQ(r.trail.back().reference_id, "R-B");
+    EXPECT_TRUE(f.book->live_holds(at_hour(3)).empty());
+}
+
+// Two owners approve; one customer declines, the other goes on to fulfilment alone.
+TEST(RequestApproval, OneCustomerDeclinesTheOtherIsFulfilled) {
+    fixture f(scratch("db"), 2);
+    const auto id = f.book->create(ask_for("P-1", activity::sales_call, 4, 2), by("rep", 0));
+    f.book->pick(id, std::vector<std::string>{"R-A", "R-B"}, by("pm", 1));
+    f.book->approve(id, by("owners", 2));  // the whole request: both at once
+    EXPECT_EQ(f.book->get(id).trail.back().reference_id, "");
+    f.book->ask(id, outreach_channel::email, by("pm", 3));
+    EXPECT_EQ(error_of([&] { f.book->decline(id, "R-C", by("pm", 4)); }),
+              "request 1: field 'reference': expected a reference whose customer was asked (R-A, "
+              "R-B), got 'R-C'");
+    f.book->decline(id, "R-A", by("pm", 4));
+    auto r = f.book->get(id);
+    EXPECT_EQ(r.status, request_status::customer_asked);
+    EXPECT_EQ(r.trail.back().reference_id, "R-A");
+    EXPECT_EQ(held_ids(*f.book, 4), one("R-B"));
+    f.book->accept(id, by("pm", 5));
+    f.book->schedule(id, first_day + days(2), by("pm", 5));
+    f.book->fulfil(id, by("pm", 60));
+    EXPECT_EQ(f.db->history("R-A").size(), 0u);
+    EXPECT_EQ(f.db->history("R-B").size(), 1u);
+    r = f.book->get(id);
+    EXPECT_EQ(r.references[0].state, attachment_state::customer_declined);
+    EXPECT_EQ(r.references[1].state, attachment_state::used);
+}
+
+// An approval that finds no slot is refused and changes nothing; the other owners still decide.
+TEST(RequestApproval, AnApprovalWithoutASlotChangesNothing) {
+    fixture f(scratch("db"), 1);
+    const auto id = f.book->create(ask_for("P-1", activity::sales_call, 4, 2), by("rep", 0));
+    f.book->pick(id, std::vector<std::string>{"R-B", "R-E"}, by("pm", 1));
+    // Another request takes R-B's one slot first.
+    const auto rival = f.book->create(ask_for("P-2", activity::sales_call, 4), by("rep", 0));
+    f.book->pick(rival, one("R-B"), by("pm", 1));
+    f.book->approve(rival, by("ben", 2));
+    const auto before = f.book->get(id);
+    EXPECT_EQ(error_of([&] { f.book->approve(id, "R-B", by("ben", 3)); }),
+              "request 1: no slot left on R-B for sales_call on 2026-03-02: used 1 of 1 in 30 days "
+              "(uses and 1 live hold); nothing changed");
+    EXPECT_EQ(f.book->get(id), before);
+    f.book->approve(id, "R-E", by("ben", 3));
+    f.book->decline(id, "R-B", by("ben", 3, "no slot"));
+    EXPECT_EQ(f.book->get(id).status, request_status::approved);
+    EXPECT_EQ(held_ids(*f.book, 3), (std::vector<std::string>{"R-B", "R-E"}));  // rival's, ours
+}
+
+// A file of schema version 4 (before per-reference approval) opens migrated: the references of
+// requests past their approval are approved, those still waiting are not, the trail rows name no
+// reference, and the book goes on with them.
+TEST(RequestApproval, AnOlderFileIsMigrated) {
+    const auto dir = scratch("db");
+    {
+        fixture f(dir, 2);
+        const auto done = f.book->create(ask_for("P-1", activity::sales_call, 4), by("rep", 0));
+        f.book->pick(done, one("R-A"), by("pm", 0));
+        f.book->approve(done, by("owner", 1));
+        f.book->ask(done, outreach_channel::email, by("pm", 1));
+        const auto waits = f.book->create(ask_for("P-2", activity::sales_call, 4), by("rep", 0));
+        f.book->pick(waits, one("R-B"), by("pm", 0));
+    }
+    const auto path = dir / "program.db";
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    for (const char* sql :
+         {"ALTER TABLE request_reference DROP COLUMN approved",
+          "ALTER TABLE request_transition DROP COLUMN reference_id", "PRAGMA user_version = 4"})
+        EXPECT_EQ(sqlite3_exec(raw, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql;
+    sqlite3_close(raw);
+    database db(path);
+    request_book book(db);
+    EXPECT_TRUE(book.get(1).references.at(0).approved);
+    EXPECT_FALSE(book.get(2).references.at(0).approved);
+    for (const auto& t : book.get(1).trail) EXPECT_EQ(t.reference_id, "");
+    book.approve(2, "R-B", by("ben", 2));
+    EXPECT_EQ(book.get(2).status, request_status::approved);
+    EXPECT_TRUE(db.check().empty());
+}
+
 // --- Hand-worked scenarios
 // ------------------------------------------------------------------------
 
@@ -501,13 +670,15 @@ struct model {
         date needed_by{};
         std::string status = "requested";
         std::map<std::string, std::string> refs;  // reference -> attached/held/...
+        std::set<std::string> approved;           // by their owners
         date hold_day{};
         int attempts = 0;
     };
     std::uint32_t limit = 2;
     std::vector<req> requests;  // id = index + 1
     std::vector<std::pair<std::string, date>> sales_uses;
-    std::set<std::pair<std::string, std::string>> customer_declines;  // (opportunity, ref)
+    // (opportunity, reference): its owner or its customer declined it for the opportunity.
+    std::set<std::pair<std::string, std::string>> declines;
 
     static bool open(const req& r) {
         return r.status != "fulfilled" && r.status != "cancelled" && r.status != "expired";
@@ -532,6 +703,27 @@ struct model {
     }
     bool slot(const req& r, const std::string& ref, date today, std::size_t id) const {
         return r.self_serve || used(ref, today, id) < limit;
+    }
+    // The attached references waiting for their owner's decision.
+    static std::vector<std::string> waiting(const req& r) {
+        std::vector<std::string> out;
+        for (const auto& [ref, state] : r.refs)
+            if ((state == "attached" || state == "held") && !r.approved.contains(ref))
+                out.push_back(ref);
+        return out;
+    }
+    static std::vector<std::string> held(const req& r) {
+        std::vector<std::string> out;
+        for (const auto& [ref, state] : r.refs)
+            if (state == "held") out.push_back(ref);
+        return out;
+    }
+    // The status once an owner's decision leaves `left` references waiting.
+    static std::string after_owner(const req& r, std::size_t left) {
+        if (left > 0) return r.status;
+        for (const auto& ref : r.approved)
+            if (r.refs.at(ref) == "held") return "approved";
+        return "owner_declined";
     }
 };
 
@@ -618,7 +810,7 @@ TEST(RequestProperty, RandomOperationsAgreeWithTheModel) {
                         std::set<std::string> expected;
                         for (const auto& ref : refs)
                             if (!r->refs.contains(ref) &&
-                                !m.customer_declines.contains({r->opportunity, ref}) &&
+                                !m.declines.contains({r->opportunity, ref}) &&
                                 (r->self_serve || m.used(ref, today) < m.limit))
                                 expected.insert(ref);
                         const auto names = ids_of(got);
@@ -639,7 +831,7 @@ TEST(RequestProperty, RandomOperationsAgreeWithTheModel) {
                         std::set<std::string>(pick.begin(), pick.end()).size() == pick.size();
                     for (const auto& ref : pick)
                         expect_ok = expect_ok && !r->refs.contains(ref) &&
-                                    !m.customer_declines.contains({r->opportunity, ref}) &&
+                                    !m.declines.contains({r->opportunity, ref}) &&
                                     m.slot(*r, ref, today, id);
                     EXPECT_EQ(ok, expect_ok) << op;
                     if (ok) {
@@ -655,42 +847,75 @@ TEST(RequestProperty, RandomOperationsAgreeWithTheModel) {
                 }
                 case 3: {
                     op = "approve";
-                    ok = attempt([&] { f.book->approve(static_cast<std::int64_t>(id), who); });
+                    // The whole request, or one reference (attached or not, waiting or not).
+                    const bool whole = rng() % 2 == 0;
+                    const std::string one_ref = refs[rng() % refs.size()];
+                    ok = attempt([&] {
+                        if (whole)
+                            f.book->approve(static_cast<std::int64_t>(id), who);
+                        else
+                            f.book->approve(static_cast<std::int64_t>(id), one_ref, who);
+                    });
                     bool expect_ok = live && r->status == "approval_asked";
-                    if (expect_ok && !ok) ++conflicts;
-                    if (expect_ok) {
-                        // Holds are taken one by one: a request's own earlier hold counts for
-                        // its later references only through other requests (distinct refs).
-                        for (const auto& [ref, state] : r->refs)
-                            if (state == "attached")
-                                expect_ok = expect_ok && m.slot(*r, ref, today, id);
+                    const auto waiting =
+                        expect_ok ? model::waiting(*r) : std::vector<std::string>{};
+                    std::vector<std::string> chosen = waiting;
+                    if (!whole) {
+                        chosen.clear();
+                        if (std::find(waiting.begin(), waiting.end(), one_ref) != waiting.end())
+                            chosen.push_back(one_ref);
+                        expect_ok = expect_ok && !chosen.empty();
                     }
-                    EXPECT_EQ(ok, expect_ok) << op;
+                    if (expect_ok && !ok) ++conflicts;
+                    // Holds are taken one by one: a request's own earlier hold counts for its
+                    // later references only through other requests (distinct refs).
+                    for (const auto& ref : chosen)
+                        if (r->refs[ref] == "attached")
+                            expect_ok = expect_ok && m.slot(*r, ref, today, id);
+                    EXPECT_EQ(ok, expect_ok) << op << (whole ? " all" : " " + one_ref);
                     if (ok) {
-                        for (auto& [ref, state] : r->refs)
-                            if (state == "attached") state = "held";
+                        for (const auto& ref : chosen) {
+                            r->refs[ref] = "held";
+                            r->approved.insert(ref);
+                        }
                         r->hold_day = r->needed_by;
-                        r->status = "approved";
+                        r->status = model::after_owner(*r, waiting.size() - chosen.size());
                     }
                     break;
                 }
                 case 4: {
                     op = "decline";
-                    ok = attempt([&] { f.book->decline(static_cast<std::int64_t>(id), who); });
-                    const bool expect_ok =
-                        live && (r->status == "approval_asked" || r->status == "customer_asked");
-                    EXPECT_EQ(ok, expect_ok) << op;
+                    const bool whole = rng() % 2 == 0;
+                    const std::string one_ref = refs[rng() % refs.size()];
+                    ok = attempt([&] {
+                        if (whole)
+                            f.book->decline(static_cast<std::int64_t>(id), who);
+                        else
+                            f.book->decline(static_cast<std::int64_t>(id), one_ref, who);
+                    });
+                    const bool customer = live && r->status == "customer_asked";
+                    const bool owner = live && r->status == "approval_asked";
+                    const auto deciding = customer ? model::held(*r)
+                                          : owner  ? model::waiting(*r)
+                                                   : std::vector<std::string>{};
+                    std::vector<std::string> chosen = deciding;
+                    if (!whole) {
+                        chosen.clear();
+                        if (std::find(deciding.begin(), deciding.end(), one_ref) != deciding.end())
+                            chosen.push_back(one_ref);
+                    }
+                    const bool expect_ok = (customer || owner) && !chosen.empty();
+                    EXPECT_EQ(ok, expect_ok) << op << (whole ? " all" : " " + one_ref);
                     if (ok) {
-                        const bool customer = r->status == "customer_asked";
-                        for (auto& [ref, state] : r->refs) {
-                            if (customer && state == "held") {
-                                state = "customer_declined";
-                                m.customer_declines.insert({r->opportunity, ref});
-                            } else if (!customer && (state == "held" || state == "attached")) {
-                                state = "owner_declined";
-                            }
+                        for (const auto& ref : chosen) {
+                            r->refs[ref] = customer ? "customer_declined" : "owner_declined";
+                            m.declines.insert({r->opportunity, ref});
                         }
-                        r->status = customer ? "customer_declined" : "owner_declined";
+                        const auto left = deciding.size() - chosen.size();
+                        if (customer)
+                            r->status = left > 0 ? "customer_asked" : "customer_declined";
+                        else
+                            r->status = model::after_owner(*r, left);
                     }
                     break;
                 }
@@ -721,7 +946,7 @@ TEST(RequestProperty, RandomOperationsAgreeWithTheModel) {
                             for (auto& [ref, state] : r->refs)
                                 if (state == "held") {
                                     state = "customer_declined";
-                                    m.customer_declines.insert({r->opportunity, ref});
+                                    m.declines.insert({r->opportunity, ref});
                                 }
                             r->status = "customer_declined";
                         }
@@ -794,9 +1019,13 @@ TEST(RequestProperty, RandomOperationsAgreeWithTheModel) {
             for (std::size_t i = 0; i < stored.size(); ++i) {
                 EXPECT_EQ(to_string(stored[i].status), m.requests[i].status) << op << " #" << i + 1;
                 std::map<std::string, std::string> states;
-                for (const auto& a : stored[i].references)
+                std::set<std::string> approved;
+                for (const auto& a : stored[i].references) {
                     states[a.reference_id] = std::string(to_string(a.state));
+                    if (a.approved) approved.insert(a.reference_id);
+                }
                 EXPECT_EQ(states, m.requests[i].refs) << op << " #" << i + 1;
+                EXPECT_EQ(approved, m.requests[i].approved) << op << " #" << i + 1;
             }
             std::vector<std::pair<std::string, date>> holds;
             for (const auto& h : f.book->live_holds(now)) holds.push_back({h.reference_id, h.day});

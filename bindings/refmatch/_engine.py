@@ -6,6 +6,7 @@ this module converts what Python users hand it and shapes what comes back.
 
 from __future__ import annotations
 
+import datetime as _dt
 import weakref
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -31,7 +32,7 @@ _OPTION_DEFAULTS: dict = {
     "activity": None, "now": None, "weights": None, "fatigue_weight": 0.5,
     "same_geography": None, "same_sector": False, "cover_all_products": False,
     "min_score": None, "exclusions": (), "predicate": None, "explain": True,
-    "use_prospect_activity": True,
+    "use_prospect_activity": True, "holds": None,
 }
 
 
@@ -53,7 +54,42 @@ def _options(options: MatchOptions | None, arguments: Mapping[str, Any], subject
     if kw["activity"] is not None and isinstance(engine, Engine):
         # By the program's catalogue (custom activities too); a ValidationError lists them.
         kw["activity"] = engine._activity(kw["activity"], subject)
+    kw["holds"] = _holds(kw["holds"], engine, kw["now"], subject)
     return MatchOptions(**kw)
+
+
+def _day(value: Any) -> _dt.date:
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    return pd.Timestamp(value).date()
+
+
+def _holds(holds: Any, engine: Any, now: Any, subject: str) -> list | None:
+    """The live holds a match counts like uses, as (reference_id, activity, day) tuples: from
+    ``RequestBook.live_holds()`` (a DataFrame), a RequestBook itself (its live holds at the
+    match's ``now``), or any iterable of (reference_id, activity, day)."""
+    if holds is None:
+        return None
+    if hasattr(holds, "live_holds") and not isinstance(holds, pd.DataFrame):
+        moment = None if now is None else _dt.datetime.combine(
+            _day(now), _dt.time(), tzinfo=_dt.timezone.utc)
+        holds = holds.live_holds(now=moment)
+    if isinstance(holds, pd.DataFrame):
+        missing = {"reference_id", "activity", "day"} - set(holds.columns)
+        if missing:
+            raise ValueError(f"holds: expected the columns reference_id, activity and day "
+                             f"(RequestBook.live_holds()), missing {sorted(missing)}")
+        rows = zip(holds["reference_id"], holds["activity"], holds["day"])
+    else:
+        rows = (tuple(h) for h in holds)
+    out = []
+    for ref, activity, day in rows:
+        if isinstance(activity, str) and isinstance(engine, Engine):
+            activity = engine._activity(activity, subject)
+        out.append((str(ref), activity, _day(day)))
+    return out
 
 
 class _Progress:
@@ -122,7 +158,7 @@ def _engine_match(self: Engine, prospect: Any, k: int = 10, *, activity: Any = N
                   cover_all_products: bool = False, min_score: float | None = None,
                   exclusions: Sequence[str] = (), predicate: Callable | None = None,
                   explain: bool = True, use_prospect_activity: bool = True,
-                  options: MatchOptions | None = None) -> list:
+                  holds: Any = None, options: MatchOptions | None = None) -> list:
     """The exact top-k eligible references for one prospect, best first (ties by id).
 
     prospect: a Prospect, or the id of a prospect in the program's store. The options are those of
@@ -130,8 +166,10 @@ def _engine_match(self: Engine, prospect: Any, k: int = 10, *, activity: Any = N
     applies otherwise unless use_prospect_activity=False), now (required with an activity),
     weights (ScoreWeights or a dict), fatigue_weight, the hard filters same_geography ('region',
     'sub_region', 'country'), same_sector, cover_all_products, min_score, extra exclusions, a
-    predicate(ReferenceCustomer) -> bool, explain (build the reason text). Returns MatchResult
-    objects; ``r.to_dict()`` is the whole explanation.
+    predicate(ReferenceCustomer) -> bool, explain (build the reason text), holds (the live holds
+    of reference requests, counted like uses with an activity in force: ``book.live_holds()``, a
+    RequestBook, or (reference_id, activity, day) tuples). Returns MatchResult objects;
+    ``r.to_dict()`` is the whole explanation.
     """
     opts = _options(options, locals())
     return self._match(prospect, k, opts)
@@ -143,8 +181,9 @@ def _engine_match_batch(self: Engine, prospects: Any = None, k: int = 10, *,
                         same_sector: bool = False, cover_all_products: bool = False,
                         min_score: float | None = None, exclusions: Sequence[str] = (),
                         predicate: Callable | None = None, explain: bool = True,
-                        use_prospect_activity: bool = True, options: MatchOptions | None = None,
-                        threads: int = 0, progress: Any = None, as_frame: bool = True) -> Any:
+                        use_prospect_activity: bool = True, holds: Any = None,
+                        options: MatchOptions | None = None, threads: int = 0,
+                        progress: Any = None, as_frame: bool = True) -> Any:
     """Matches many prospects on several threads; results equal ``match`` one by one.
 
     prospects: a DataFrame with the columns of prospects.csv (or a dict of arrays), a
@@ -176,12 +215,13 @@ def _engine_gaps(self: Engine, prospects: Any = None, *, threshold: float = 0.5,
                  fatigue_weight: float = 0.5, same_geography: str | None = None,
                  same_sector: bool = False, cover_all_products: bool = False,
                  exclusions: Sequence[str] = (), predicate: Callable | None = None,
-                 use_prospect_activity: bool = True, threads: int = 0,
+                 use_prospect_activity: bool = True, holds: Any = None, threads: int = 0,
                  progress: Any = None) -> GapReport:
     """Gap analysis: which prospects have fewer than min_references eligible references scoring
     at least threshold, by NAICS sector x M49 region (x product), sorted by value at risk.
 
-    prospects as :meth:`Engine.match_batch` (None: the program's whole pipeline). Returns a
+    prospects as :meth:`Engine.match_batch` (None: the program's whole pipeline); holds as
+    :meth:`Engine.match` (held references lose their slots in the coverage too). Returns a
     GapReport; ``cells_frame()``, ``prospects_frame()`` and ``heatmap()`` give DataFrames.
     """
     opts = _options(None, locals(), "gaps", min_score=None, explain=False)

@@ -80,13 +80,19 @@ class RequestBook:
         refs = [references] if isinstance(references, str) else list(references)
         self._book.pick(request_id, refs, by, _epoch(now), comment)
 
-    def approve(self, request_id: int, *, by: str = "python", now: Moment = None,
-                comment: str = "") -> None:
-        self._book.transition("approve", request_id, by, _epoch(now), comment)
+    def approve(self, request_id: int, reference: Optional[str] = None, *, by: str = "python",
+                now: Moment = None, comment: str = "") -> None:
+        """The owner of ``reference`` (an attached reference) approves it: it is held. The
+        request stays ``approval_asked`` while another reference waits for its owner and is
+        ``approved`` once none waits. Without ``reference``: every waiting one at once."""
+        self._book.transition("approve", request_id, by, _epoch(now), comment, reference)
 
-    def decline(self, request_id: int, *, by: str = "python", now: Moment = None,
-                comment: str = "") -> None:
-        self._book.transition("decline", request_id, by, _epoch(now), comment)
+    def decline(self, request_id: int, reference: Optional[str] = None, *, by: str = "python",
+                now: Moment = None, comment: str = "") -> None:
+        """The owner (while ``approval_asked``) or the customer (while ``customer_asked``) of
+        ``reference`` declines it: its hold is released and it is not proposed again for the
+        opportunity. Without ``reference``: every waiting (or held) one at once."""
+        self._book.transition("decline", request_id, by, _epoch(now), comment, reference)
 
     def ask(self, request_id: int, channel: str = "email", *, by: str = "python",
             now: Moment = None, comment: str = "") -> None:
@@ -137,9 +143,10 @@ class RequestBook:
         out["created_at"] = _time(d["created_at"])
         out["status_at"] = _time(d["status_at"])
         out["references"] = _frame(d["references"], ["reference_id", "state", "day", "event_id",
-                                                     "customer_asked"])
+                                                     "customer_asked", "approved"])
         out["candidates"] = _frame(d["candidates"], ["reference_id", "final_score", "reason"])
-        trail = _frame(d["trail"], ["from_status", "to_status", "by", "at", "comment"])
+        trail = _frame(d["trail"], ["from_status", "to_status", "by", "at", "comment",
+                                    "reference_id"])
         trail["at"] = pd.to_datetime(trail["at"], unit="s", utc=True)
         out["trail"] = trail
         outreach = _frame(d["outreach"], ["channel", "day", "outcome", "by", "at"])

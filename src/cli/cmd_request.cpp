@@ -38,6 +38,8 @@ struct request_flags {
     // pick
     std::vector<std::string> references;
     bool top = false;
+    // approve, decline: one attached reference, or "all"
+    std::string reference;
     // ask, contact
     std::string channel = "email";
     std::string outcome = "no_answer";
@@ -184,6 +186,35 @@ struct session {
     }
 };
 
+// The owner's decision on an attached reference, as `show` lists it.
+std::string owner_text(const attached_reference& a) {
+    if (a.approved) return "approved";
+    if (a.state == attachment_state::owner_declined) return "declined";
+    if (a.state == attachment_state::attached || a.state == attachment_state::held)
+        return "waiting";
+    return "-";
+}
+
+// The references an approve or decline without --reference would decide on: those waiting for
+// their owner (approval_asked) or held (customer_asked). More than one must be named, or "all".
+void check_whole_request(const request& r, const std::string& verb) {
+    std::vector<std::string> deciding;
+    for (const auto& a : r.references) {
+        const bool owner_waits =
+            r.status == request_status::approval_asked && !a.approved &&
+            (a.state == attachment_state::attached || a.state == attachment_state::held);
+        const bool customer_asked =
+            r.status == request_status::customer_asked && a.state == attachment_state::held;
+        if (owner_waits || customer_asked) deciding.push_back(a.reference_id);
+    }
+    if (deciding.size() <= 1) return;
+    std::string names;
+    for (const auto& d : deciding) names += (names.empty() ? "" : ", ") + d;
+    throw validation_error("request " + std::to_string(r.id) + ": " + verb + ": " +
+                           std::to_string(deciding.size()) + " references wait for a decision (" +
+                           names + "): give --reference REF, or --reference all; nothing changed");
+}
+
 void show(const session& s, std::int64_t id) {
     const auto r = s.book->get(id);
     std::cout << "request " << r.id << ": " << paint(std::string(to_string(r.status)), r.status)
@@ -198,10 +229,10 @@ void show(const session& s, std::int64_t id) {
         std::cout << "references\n";
         std::vector<std::vector<std::string>> rows;
         for (const auto& a : r.references)
-            rows.push_back({"  " + a.reference_id, std::string(to_string(a.state)),
+            rows.push_back({"  " + a.reference_id, std::string(to_string(a.state)), owner_text(a),
                             a.hold_day ? format_date(*a.hold_day) : "-",
                             a.event_id ? std::to_string(*a.event_id) : "-"});
-        print_table({"  reference", "state", "day", "ledger event"}, rows);
+        print_table({"  reference", "state", "owner", "day", "ledger event"}, rows);
     }
     if (!r.candidates.empty()) {
         std::cout << "candidates\n";
@@ -227,8 +258,9 @@ void show(const session& s, std::int64_t id) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& t : r.trail)
         rows.push_back({"  " + time_text(t.at), t.from ? std::string(to_string(*t.from)) : "-",
-                        std::string(to_string(t.to)), t.who, t.comment});
-    print_table({"  at", "from", "to", "by", "comment"}, rows);
+                        std::string(to_string(t.to)), t.reference_id.empty() ? "-" : t.reference_id,
+                        t.who, t.comment});
+    print_table({"  at", "from", "to", "reference", "by", "comment"}, rows);
 }
 
 int run(const std::string& verb, const request_flags& f) {
@@ -341,10 +373,17 @@ int run(const std::string& verb, const request_flags& f) {
                                        ": --top: no candidates proposed (run request propose)");
         }
         s.book->pick(f.id, refs, by);
-    } else if (verb == "approve") {
-        s.book->approve(f.id, by);
-    } else if (verb == "decline") {
-        s.book->decline(f.id, by);
+    } else if (verb == "approve" || verb == "decline") {
+        if (f.reference.empty()) check_whole_request(s.book->get(f.id), verb);
+        const bool whole = f.reference.empty() || f.reference == "all";
+        if (verb == "approve" && whole)
+            s.book->approve(f.id, by);
+        else if (verb == "approve")
+            s.book->approve(f.id, f.reference, by);
+        else if (whole)
+            s.book->decline(f.id, by);
+        else
+            s.book->decline(f.id, f.reference, by);
     } else if (verb == "ask" || verb == "contact") {
         const auto channel = parse_outreach_channel(f.channel);
         if (!channel)
@@ -375,6 +414,15 @@ int run(const std::string& verb, const request_flags& f) {
     }
     const auto r = s.book->get(f.id);
     std::cout << "request " << r.id << ": " << paint(std::string(to_string(r.status)), r.status);
+    if ((verb == "approve" || verb == "decline") && !f.reference.empty() && f.reference != "all")
+        std::cout << ", " << f.reference << (verb == "approve" ? " approved" : " declined");
+    if (r.status == request_status::approval_asked) {
+        std::string waiting;
+        for (const auto& a : r.references)
+            if (owner_text(a) == "waiting")
+                waiting += (waiting.empty() ? "" : ", ") + a.reference_id;
+        if (!waiting.empty()) std::cout << ", waiting for the owners of " << waiting;
+    }
     if (verb == "fulfil")
         for (const auto& a : r.references)
             if (a.event_id)
@@ -461,8 +509,16 @@ void add_request(CLI::App& app, std::vector<command>& commands) {
         sub->add_option("references", f->references, "Reference ids");
         sub->add_flag("--top", f->top, "The best candidates of the last proposal");
     }
-    add("approve", "The owner approves: the references are held.", true);
-    add("decline", "The owner (when asked) or the customer (when contacted) declines.", true);
+    for (const auto* verb : {"approve", "decline"}) {
+        const std::string v = verb;
+        auto [sub, f] = add(verb,
+                            v == "approve" ? "A reference's owner approves it: it is held."
+                                           : "A reference's owner (when asked) or its customer "
+                                             "(when contacted) declines.",
+                            true);
+        sub->add_option("--reference,-r", f->reference,
+                        "The attached reference decided on, or 'all' (needed when several wait)");
+    }
     {
         auto [sub, f] = add("ask", "Ask the customer: the first contact.", true);
         sub->add_option("--channel", f->channel, "email, phone, video, in_person or social")

@@ -1,4 +1,6 @@
-// refmatch stats --program DIR [--now DATE]: a readable summary of a program.
+// refmatch stats --program DIR|FILE [--now DATE]: a readable summary of a program. On a database,
+// the live holds of its reference requests count like uses in the quota headroom
+// (docs/requests.md), as they do in its matches.
 
 #include "commands.hpp"
 #include "program_source.hpp"
@@ -12,6 +14,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -118,6 +121,12 @@ int run_stats(const stats_options& o) {
         now_source = "no usage recorded: fixed default";
     }
 
+    // The one quota rule with the holds as its input: the headroom agrees with the matches.
+    const auto holds = open_holds(o.program, now);
+    const auto holds_of = [&](const reference_customer& r, activity_id a) {
+        return holds ? holds->days(r.id, a) : std::span<const date>{};
+    };
+
     std::map<reference_status, std::size_t> by_status;
     std::map<std::string, std::size_t> by_sector, by_region;
     const std::size_t activity_count = v.activities.size();
@@ -145,7 +154,8 @@ int run_stats(const stats_options& o) {
             ++consenting[a];
             if (r.status != reference_status::active) continue;
             ++consenting_active[a];
-            const auto q = evaluate_quota(r, c.activity, p->quotas, reader, now);
+            const auto q =
+                evaluate_quota(r, c.activity, p->quotas, reader, now, holds_of(r, c.activity));
             const bool full = q.at_limit;
             const bool cooldown = q.cooling_down;
             if (full) ++at_quota[a];
@@ -169,6 +179,10 @@ int run_stats(const stats_options& o) {
     if (first) std::cout << " (" << format_date(*first) << " to " << format_date(*last) << ")";
     std::cout << '\n';
     std::cout << "  as of          " << format_date(now) << " (" << now_source << ")\n";
+    if (holds)
+        std::cout << "  live holds     " << holds->size()
+                  << " (of reference requests, counted like "
+                  << "uses)\n";
 
     std::vector<std::pair<std::string, std::size_t>> rows;
     for (std::size_t s = 0; s < reference_status_names.size(); ++s)

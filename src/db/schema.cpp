@@ -15,7 +15,7 @@ namespace {
 // ';'-joined, consents with their personal limits as `case_study:2/365/90`), so that one parser
 // (refmatch::io's record rules) reads files and database alike. `revision` is the program
 // revision of the transaction that last wrote a row: `refresh` reads only what changed.
-constexpr std::array<const char*, 4> migrations = {
+constexpr std::array<const char*, 5> migrations = {
     R"sql(
 CREATE TABLE program_state (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
@@ -288,6 +288,19 @@ CREATE TABLE content_item (
     expires       TEXT,
     uses          TEXT
 ) STRICT, WITHOUT ROWID;
+)sql",
+    // 4 -> 5: per-reference owner approval (docs/requests.md). Each attached reference's owner
+    // decides for it; the audit trail names the reference a decision is about. References held
+    // by requests already past their approval count as approved.
+    R"sql(
+ALTER TABLE request_reference ADD COLUMN approved INTEGER NOT NULL DEFAULT 0
+    CHECK (approved IN (0, 1));
+ALTER TABLE request_transition ADD COLUMN reference_id TEXT;  -- NULL: the whole request
+UPDATE request_reference SET approved = 1
+ WHERE (state = 'held' AND request_id IN (SELECT id FROM request WHERE status IN
+           ('approved', 'customer_asked', 'accepted', 'scheduled')))
+    OR (state IN ('used', 'customer_declined') AND request_id IN
+           (SELECT request_id FROM request_transition WHERE to_status = 'approved'));
 )sql",
 };
 

@@ -62,10 +62,11 @@ request_queues request_book::queues(sys_seconds now, const engine& e,
     const double due_window = static_cast<double>(options.due_within.count());
     const double approval_window = static_cast<double>(options.approval_waiting.count());
     const double expiry_window = static_cast<double>(options.expiring_within.count());
-    std::map<std::string, std::set<std::string>> declined;  // opportunity -> customers
+    std::map<std::string, std::set<std::string>> declined;  // opportunity -> who declined it
     for (const auto& r : requests)
         for (const auto& a : r.references)
-            if (a.state == attachment_state::customer_declined)
+            if (a.state == attachment_state::customer_declined ||
+                a.state == attachment_state::owner_declined)
                 declined[r.opportunity_id].insert(a.reference_id);
     std::shared_ptr<const hold_index> holds;
     const date today = day_of(now);

@@ -99,6 +99,12 @@ void expect(const request& r, request_status to, std::string_view verb, date tod
     }
 }
 
+// An attached reference whose owner has not decided yet (with holds from the ask it is held).
+bool waits_for_owner(const attached_reference& a) {
+    return !a.approved &&
+           (a.state == attachment_state::attached || a.state == attachment_state::held);
+}
+
 std::vector<std::string> held_references(const request& r) {
     std::vector<std::string> out;
     for (const auto& a : r.references)
@@ -205,8 +211,8 @@ struct request_book::impl {
             }
         };
         rows(
-            "SELECT request_id, reference_id, state, hold_day, event_id, customer_asked FROM "
-            "request_reference" +
+            "SELECT request_id, reference_id, state, hold_day, event_id, customer_asked, approved "
+            "FROM request_reference" +
                 ids + " ORDER BY request_id, rowid",
             [&](request& r, const db::statement& s) {
                 attached_reference a;
@@ -215,6 +221,7 @@ struct request_book::impl {
                 if (!s.text(3).empty()) a.hold_day = parse_day(s.text(3), "hold_day");
                 if (!s.text(4).empty()) a.event_id = s.integer(4);
                 a.customer_asked = s.integer(5) != 0;
+                a.approved = s.integer(6) != 0;
                 r.references.push_back(std::move(a));
             });
         rows(
@@ -223,19 +230,22 @@ struct request_book::impl {
             [&](request& r, const db::statement& s) {
                 r.candidates.push_back({std::string(s.text(1)), s.real(2), std::string(s.text(3))});
             });
-        rows("SELECT request_id, from_status, to_status, who, at, comment FROM request_transition" +
-                 ids + " ORDER BY request_id, id",
-             [&](request& r, const db::statement& s) {
-                 request_transition t;
-                 if (!s.text(1).empty())
-                     t.from =
-                         enum_of<request_status>(s.text(1), "from_status", parse_request_status);
-                 t.to = enum_of<request_status>(s.text(2), "to_status", parse_request_status);
-                 t.who = s.text(3);
-                 t.at = parse_time(s.text(4));
-                 t.comment = s.text(5);
-                 r.trail.push_back(std::move(t));
-             });
+        rows(
+            "SELECT request_id, from_status, to_status, who, at, comment, reference_id FROM "
+            "request_transition" +
+                ids + " ORDER BY request_id, id",
+            [&](request& r, const db::statement& s) {
+                request_transition t;
+                if (!s.text(1).empty())
+                    t.from =
+                        enum_of<request_status>(s.text(1), "from_status", parse_request_status);
+                t.to = enum_of<request_status>(s.text(2), "to_status", parse_request_status);
+                t.who = s.text(3);
+                t.at = parse_time(s.text(4));
+                t.comment = s.text(5);
+                t.reference_id = s.text(6);
+                r.trail.push_back(std::move(t));
+            });
         rows(
             "SELECT request_id, channel, day, outcome, who, at FROM request_outreach" + ids +
                 " ORDER BY request_id, id",
@@ -284,12 +294,13 @@ struct request_book::impl {
         return out;
     }
 
-    // The references that declined: for the opportunity (customers), or on this request (any).
+    // The references that declined, their owner or their customer: for the opportunity, or on
+    // this request.
     std::vector<std::string> declined(const request& r) const {
         std::set<std::string> out;
         db::statement s(conn,
-                        "SELECT reference_id FROM request_decline WHERE (opportunity_id = ?1 AND "
-                        "by_whom = 'customer') OR request_id = ?2",
+                        "SELECT reference_id FROM request_decline WHERE opportunity_id = ?1 OR "
+                        "request_id = ?2",
                         "read the declines");
         s.bind(1, r.opportunity_id).bind(2, r.id);
         while (s.step()) out.emplace(s.text(0));
@@ -327,16 +338,125 @@ struct request_book::impl {
 
     // --- writing -------------------------------------------------------------------------------
 
+    // The reference the trail row of the running operation names ("" for the whole request).
+    std::string trail_reference;
+
     void write_status(const request& r, request_status to, const request_actor& by) {
         db::statement u(conn, "UPDATE request SET status = ?1, status_at = ?2 WHERE id = ?3",
                         "change a request");
         u.bind(1, to_string(to)).bind(2, iso_time(by.now)).bind(3, r.id).run();
+        write_trail(r, to, by);
+    }
+
+    // A trail row from `r`'s status to `to`, naming `trail_reference` when set.
+    void write_trail(const request& r, request_status to, const request_actor& by) {
         db::statement t(conn,
                         "INSERT INTO request_transition (request_id, at, who, from_status, "
-                        "to_status, comment) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        "to_status, comment, reference_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                         "change a request");
         t.bind(1, r.id).bind(2, iso_time(by.now)).bind(3, by.who).bind(4, to_string(r.status));
-        t.bind(5, to_string(to)).bind(6, by.comment).run();
+        t.bind(5, to_string(to)).bind(6, by.comment).bind(7, trail_reference).run();
+    }
+
+    void set_attachment(const request& r, const std::string& reference, attachment_state to) {
+        db::statement s(conn,
+                        "UPDATE request_reference SET state = ?1 WHERE request_id = ?2 AND "
+                        "reference_id = ?3",
+                        "change a request");
+        s.bind(1, to_string(to)).bind(2, r.id).bind(3, reference).run();
+    }
+
+    void remember_decline(const request& r, const std::string& reference, const char* by_whom,
+                          const request_actor& by) {
+        db::statement s(conn,
+                        "INSERT INTO request_decline (request_id, reference_id, opportunity_id, "
+                        "activity, by_whom, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        "decline a request");
+        s.bind(1, r.id).bind(2, reference).bind(3, r.opportunity_id);
+        s.bind(4, activity_name(r.activity)).bind(5, std::string_view(by_whom));
+        s.bind(6, iso_time(by.now)).run();
+    }
+
+    // The owners' decisions on `r`'s attached references waiting for them: `reference` alone, or
+    // (null) every one. Approving takes its hold (unless taken when asked); declining releases
+    // it and remembers the decline. Returns the new status once no reference waits (approved
+    // when one is approved, else owner_declined); while another waits, writes the decision's
+    // trail row itself and returns nullopt.
+    std::optional<request_status> decide(const request& r, const std::string* reference,
+                                         bool approve, const request_actor& by) {
+        const date today = day_of(by.now);
+        require_status(r, {request_status::approval_asked}, approve ? "approve" : "decline", today);
+        std::vector<const attached_reference*> chosen;
+        std::string waiting;
+        std::size_t waiting_count = 0, approved_count = 0;
+        for (const auto& a : r.references) {
+            approved_count += a.approved && a.state == attachment_state::held;
+            if (!waits_for_owner(a)) continue;
+            ++waiting_count;
+            waiting += (waiting.empty() ? "" : ", ") + a.reference_id;
+            if (!reference || a.reference_id == *reference) chosen.push_back(&a);
+        }
+        if (reference && chosen.empty())
+            throw validation_error(subject(r.id), "reference",
+                                   "a reference waiting for its owner's decision (" + waiting + ")",
+                                   *reference);
+        const auto day = format_date(r.planned_on.value_or(r.needed_by));
+        for (const auto* a : chosen) {
+            if (!approve) {
+                remember_decline(r, a->reference_id, "owner", by);
+                set_attachment(r, a->reference_id, attachment_state::owner_declined);
+                continue;
+            }
+            if (a->state == attachment_state::attached) check_slot(r, a->reference_id, today);
+            db::statement s(conn,
+                            "UPDATE request_reference SET state = 'held', approved = 1, hold_day "
+                            "= coalesce(hold_day, ?1) WHERE request_id = ?2 AND reference_id = ?3",
+                            "approve a reference");
+            s.bind(1, day).bind(2, r.id).bind(3, a->reference_id).run();
+            ++approved_count;
+        }
+        if (chosen.size() == 1) trail_reference = chosen.front()->reference_id;
+        if (chosen.size() < waiting_count) {
+            write_trail(r, r.status, by);
+            return std::nullopt;
+        }
+        return approved_count > 0 ? request_status::approved : request_status::owner_declined;
+    }
+
+    // The customers' declines while `r` is customer_asked: of `reference` alone, or (null) of
+    // every held reference. Returns customer_declined once no reference is held; else writes the
+    // decline's trail row itself and returns nullopt.
+    std::optional<request_status> customer_declines(const request& r, const std::string* reference,
+                                                    const request_actor& by) {
+        std::string held;
+        std::size_t held_count = 0;
+        bool found = false;
+        for (const auto& a : r.references) {
+            if (a.state != attachment_state::held) continue;
+            ++held_count;
+            held += (held.empty() ? "" : ", ") + a.reference_id;
+            if (!reference || a.reference_id == *reference) {
+                remember_decline(r, a.reference_id, "customer", by);
+                set_attachment(r, a.reference_id, attachment_state::customer_declined);
+                found = true;
+            }
+        }
+        if (reference && !found)
+            throw validation_error(subject(r.id), "reference",
+                                   "a reference whose customer was asked (" + held + ")",
+                                   *reference);
+        if (reference) trail_reference = *reference;
+        if (reference && held_count > 1) {
+            write_trail(r, r.status, by);
+            return std::nullopt;
+        }
+        if (!reference && held_count == 1) trail_reference = held;
+        db::statement o(conn,
+                        "UPDATE request_outreach SET outcome = 'declined' WHERE id = (SELECT "
+                        "max(id) FROM request_outreach WHERE request_id = ?1)",
+                        "decline");
+        o.bind(1, r.id).run();
+        return request_status::customer_declined;
     }
 
     void set_attachments(const request& r, std::initializer_list<attachment_state> from,
@@ -347,23 +467,6 @@ struct request_book::impl {
                             "state = ?3",
                             "change a request");
             s.bind(1, to_string(to)).bind(2, r.id).bind(3, to_string(f)).run();
-        }
-    }
-
-    // Remembers who declined, for the references now in one of the `from` states (before they
-    // change: earlier rounds' declines are remembered already).
-    void remember_declines(const request& r, std::initializer_list<attachment_state> from,
-                           const char* by_whom, const request_actor& by) {
-        for (const auto f : from) {
-            db::statement s(
-                conn,
-                "INSERT INTO request_decline (request_id, reference_id, "
-                "opportunity_id, activity, by_whom, at) SELECT ?1, reference_id, ?2, "
-                "?3, ?4, ?5 FROM request_reference WHERE request_id = ?1 AND state = ?6",
-                "decline a request");
-            s.bind(1, r.id).bind(2, r.opportunity_id).bind(3, activity_name(r.activity));
-            s.bind(4, std::string_view(by_whom)).bind(5, iso_time(by.now)).bind(6, to_string(f));
-            s.run();
         }
     }
 
@@ -407,6 +510,7 @@ struct request_book::impl {
     template <class F>
     void operate(std::int64_t id, std::string_view operation, const request_actor& by, F&& body) {
         std::lock_guard lock(mutex);
+        trail_reference.clear();
         if (db.options().read_only)
             throw database_error(db.path().string() + ": " + std::string(operation) +
                                  ": the database is open read-only");
@@ -550,10 +654,15 @@ void request_book::pick(std::int64_t id, std::span<const std::string> reference_
 void request_book::approve(std::int64_t id, const request_actor& by) {
     auto& m = *impl_;
     m.operate(id, "approve", by, [&](const request& r) -> std::optional<request_status> {
-        const date today = day_of(by.now);
-        expect(r, request_status::approved, "approve", today);
-        if (m.policy.holds_from == hold_start::approved) m.take_holds(r, today);
-        return request_status::approved;
+        expect(r, request_status::approved, "approve", day_of(by.now));
+        return m.decide(r, nullptr, true, by);
+    });
+}
+
+void request_book::approve(std::int64_t id, const std::string& reference, const request_actor& by) {
+    auto& m = *impl_;
+    m.operate(id, "approve", by, [&](const request& r) -> std::optional<request_status> {
+        return m.decide(r, &reference, true, by);
     });
 }
 
@@ -563,20 +672,23 @@ void request_book::decline(std::int64_t id, const request_actor& by) {
         const date today = day_of(by.now);
         if (r.status == request_status::customer_asked) {
             expect(r, request_status::customer_declined, "decline", today);
-            m.remember_declines(r, {attachment_state::held}, "customer", by);
-            m.set_attachments(r, {attachment_state::held}, attachment_state::customer_declined);
-            db::statement o(m.conn,
-                            "UPDATE request_outreach SET outcome = 'declined' WHERE id = (SELECT "
-                            "max(id) FROM request_outreach WHERE request_id = ?1)",
-                            "decline");
-            o.bind(1, r.id).run();
-            return request_status::customer_declined;
+            return m.customer_declines(r, nullptr, by);
         }
         expect(r, request_status::owner_declined, "decline", today);
-        m.remember_declines(r, {attachment_state::attached, attachment_state::held}, "owner", by);
-        m.set_attachments(r, {attachment_state::attached, attachment_state::held},
-                          attachment_state::owner_declined);
-        return request_status::owner_declined;
+        return m.decide(r, nullptr, false, by);
+    });
+}
+
+void request_book::decline(std::int64_t id, const std::string& reference, const request_actor& by) {
+    auto& m = *impl_;
+    m.operate(id, "decline", by, [&](const request& r) -> std::optional<request_status> {
+        const date today = day_of(by.now);
+        if (r.status == request_status::customer_asked) {
+            expect(r, request_status::customer_declined, "decline", today);
+            return m.customer_declines(r, &reference, by);
+        }
+        expect(r, request_status::owner_declined, "decline", today);
+        return m.decide(r, &reference, false, by);
     });
 }
 
@@ -625,9 +737,7 @@ void request_book::contact(std::int64_t id, outreach_channel channel, outreach_o
             case outreach_outcome::accepted:
                 return request_status::accepted;
             case outreach_outcome::declined:
-                m.remember_declines(r, {attachment_state::held}, "customer", by);
-                m.set_attachments(r, {attachment_state::held}, attachment_state::customer_declined);
-                return request_status::customer_declined;
+                return m.customer_declines(r, nullptr, by);
             case outreach_outcome::no_answer:
                 break;
         }

@@ -124,3 +124,97 @@ def test_queues_and_service_figures_are_frames(book: refmatch.RequestBook) -> No
     assert figures["on_time"]["settled"].tolist() == [1]  # the soon one is past due, unfulfilled
     assert figures["on_time"]["share"].tolist() == [0.0]
     assert figures["time_to_fulfil"].empty
+
+
+def _one_slot_reference() -> tuple[str, int, int]:
+    """A reference of the sample, worked out from its files alone: active, consenting to sales
+    calls under the program's quota (no personal limit), out of cooldown on DAY, with s >= 2
+    sales calls left in the window. Returns (id, uses in the window, max_uses)."""
+    sample = refmatch.sample_program_dir()
+    quota = pd.read_csv(sample / "quotas.csv").set_index("activity").loc["sales_call"]
+    max_uses, window, cooldown = (int(quota["max_uses"]), int(quota["window_days"]),
+                                  int(quota["cooldown_days"]))
+    refs = pd.read_csv(sample / "references.csv", dtype=str).fillna("")
+    usage = pd.read_csv(sample / "usage.csv", dtype=str).fillna("")
+    usage = usage[usage["activity"] == "sales_call"]
+    days = pd.to_datetime(usage["date"]).dt.date
+    for _, r in refs.iterrows():
+        if r["status"] != "active" or "sales_call" not in r["consents"].split(";"):
+            continue
+        mine = days[usage["reference_id"] == r["id"]]
+        used = int(((mine > DAY - dt.timedelta(days=window)) & (mine <= DAY)).sum())
+        recent = bool(((mine > DAY - dt.timedelta(days=cooldown)) & (mine <= DAY)).any())
+        if not recent and max_uses - used >= 2:
+            return r["id"], used, max_uses
+    raise AssertionError("the sample has no such reference")
+
+
+def test_engine_match_counts_a_request_books_live_holds(book: refmatch.RequestBook) -> None:
+    ref, used, max_uses = _one_slot_reference()
+    engine = refmatch.Engine(book._db.program)
+    needed_by = DAY + dt.timedelta(days=10)  # holds dated out of the 7-day cooldown
+
+    def hold(n: int) -> None:
+        for _ in range(n):
+            rid = book.create("P-0002", "sales_call", needed_by, now=at(0))
+            book.pick(rid, ref, now=at(1))
+            book.approve(rid, by="owner", now=at(1))
+
+    def eligible(**kw: object) -> dict:
+        found = engine.match("P-0001", 2000, activity="sales_call", now=DAY, **kw)
+        return {r.reference_id: r for r in found}
+
+    # One slot left: the uses in the window plus the live holds are max_uses - 1.
+    hold(max_uses - used - 1)
+    holds = book.live_holds(now=at(2))
+    assert list(holds["reference_id"]) == [ref] * (max_uses - used - 1)
+    with_holds = eligible(holds=holds)
+    assert ref in with_holds
+    assert with_holds[ref].quota.used == max_uses - 1
+    assert eligible()[ref].quota.used == used  # without holds, only the ledger counts
+    # The last slot is promised: the reference is no longer eligible when the holds are given,
+    # as a frame, as the book itself, or as tuples; it still is when they are not.
+    hold(1)
+    holds = book.live_holds(now=at(2))
+    assert len(holds) == max_uses - used
+    assert ref not in eligible(holds=holds)
+    assert ref not in eligible(holds=book)
+    assert ref not in eligible(holds=list(holds.itertuples(index=False, name=None)))
+    assert ref in eligible()
+    batch = engine.match_batch(["P-0001", "P-0002"], 2000, activity="sales_call", now=DAY,
+                               holds=holds)
+    assert ref not in set(batch["reference_id"])
+    assert ref in set(engine.match_batch(["P-0001"], 2000, activity="sales_call",
+                                         now=DAY)["reference_id"])
+    with pytest.raises(ValueError, match="missing \\['day'\\]"):
+        eligible(holds=holds.drop(columns=["day"]))
+
+
+def test_each_owner_decides_for_their_reference(book: refmatch.RequestBook) -> None:
+    rid = book.create("P-0001", "sales_call", DAY + dt.timedelta(days=5), wanted=2, now=at(0))
+    first, second = book.propose(rid, now=at(0))["reference_id"][:2]
+    book.pick(rid, [first, second], now=at(1))
+    book.approve(rid, first, by="owner-1", now=at(2))
+    assert book.get(rid)["status"] == "approval_asked"
+    book.decline(rid, second, by="owner-2", now=at(3), comment="busy")
+    r = book.get(rid)
+    assert r["status"] == "approved"
+    refs = r["references"].set_index("reference_id")
+    assert refs.loc[first, "state"] == "held" and bool(refs.loc[first, "approved"])
+    assert refs.loc[second, "state"] == "owner_declined"
+    assert list(r["trail"]["reference_id"])[-2:] == [first, second]
+    assert list(r["trail"]["to_status"])[-2:] == ["approval_asked", "approved"]
+    assert list(book.live_holds(now=at(3))["reference_id"]) == [first]
+    with pytest.raises(refmatch.IllegalTransition,
+                       match="cannot approve a request that is approved"):
+        book.approve(rid, second, now=at(4))
+    # While some owner has not decided, a decided or unattached reference is refused.
+    other = book.create("P-0003", "sales_call", DAY + dt.timedelta(days=5), wanted=2, now=at(4))
+    refs = list(book.propose(other, now=at(4))["reference_id"][:2])
+    book.pick(other, refs, now=at(4))
+    book.decline(other, refs[0], now=at(5))
+    with pytest.raises(refmatch.ValidationError,
+                       match=rf"waiting for its owner's decision \({refs[1]}\), got '{refs[0]}'"):
+        book.decline(other, refs[0], now=at(5))
+    book.decline(other, now=at(6))  # the whole request: the last waiting one
+    assert book.get(other)["status"] == "owner_declined"

@@ -65,8 +65,22 @@ int main(int argc, char** argv) {
                 nr.needed_by = test_requests::first_day + std::chrono::days(5);
                 const auto id = book.create(nr, by);
                 ack(fd, std::to_string(id) + " requested");
-                const std::string pick[] = {refs[rng() % 5]};
-                book.pick(id, pick, by);
+                // A reference that has not declined the opportunity (an owner's decline is
+                // remembered for it, as a customer's): from a random one on, the first accepted.
+                bool picked = false;
+                for (std::size_t i = 0, first = rng() % 5; i < 5 && !picked; ++i) {
+                    const std::string pick[] = {refs[(first + i) % 5]};
+                    try {
+                        book.pick(id, pick, by);
+                        picked = true;
+                    } catch (const validation_error&) {
+                    }
+                }
+                if (!picked) {
+                    book.cancel(id, by);
+                    ack(fd, std::to_string(id) + " cancelled");
+                    continue;
+                }
                 ack(fd, std::to_string(id) + " approval_asked");
                 if (rng() % 4 == 0) {
                     book.decline(id, by);

@@ -23,9 +23,9 @@ namespace refmatch {
 enum class request_status : std::uint8_t {
     requested,          ///< asked for, nothing proposed yet
     proposed,           ///< the engine proposed candidates (with their explanations)
-    approval_asked,     ///< references attached, their owners asked to approve
-    approved,           ///< the owners approved (the holds start here by default)
-    owner_declined,     ///< an owner declined: propose again or cancel
+    approval_asked,     ///< references attached, each one's owner asked to approve it
+    approved,           ///< every attached reference's owner decided, one or more approved
+    owner_declined,     ///< every attached reference's owner declined: propose again or cancel
     customer_asked,     ///< the customer was contacted
     accepted,           ///< the customer agreed
     customer_declined,  ///< the customer declined: remembered for the opportunity
@@ -97,6 +97,9 @@ struct attached_reference {
     /// While held, the day the hold is dated (the planned day, else the needed-by date); once
     /// used, the day of the use.
     std::optional<date> hold_day;
+    /// Its owner approved it (each attached reference's owner decides for it; the request is
+    /// approved once no attached reference waits for its owner and at least one is approved).
+    bool approved = false;
     /// The customer was asked while it was attached (decline rates count it).
     bool customer_asked = false;
     /// The ledger row the hold became (fulfilled requests).
@@ -112,13 +115,15 @@ struct request_candidate {
     bool operator==(const request_candidate&) const = default;
 };
 
-/// One arrow of the audit trail.
+/// One arrow of the audit trail, or one owner's or customer's decision on one attached reference
+/// (`reference_id` set; `from == to` when the decision left the request's status as it was).
 struct request_transition {
     std::optional<request_status> from;  ///< none for the creation
     request_status to = request_status::requested;
     std::string who;
     std::chrono::sys_seconds at{};
     std::string comment;
+    std::string reference_id;  ///< the reference decided on; empty for the whole request
     bool operator==(const request_transition&) const = default;
 };
 

@@ -81,12 +81,29 @@ public:
     /// eligible and not declined for this opportunity) and asks their owners. For a self-serve
     /// activity → fulfilled at once: each use is recorded on `by.now`'s day.
     void pick(std::int64_t id, std::span<const std::string> reference_ids, const request_actor& by);
-    /// approval_asked → approved (holds taken, unless taken when asked).
-    /// @throws hold_conflict when a reference has no slot left.
+    /// approval_asked → approved: every attached reference still waiting for its owner is
+    /// approved (its hold taken, unless taken when asked). @throws hold_conflict when one has no
+    /// slot left (none is approved then).
     void approve(std::int64_t id, const request_actor& by);
-    /// approval_asked → owner_declined, or customer_asked → customer_declined: holds released,
-    /// the decline remembered (a customer's: not proposed again for the opportunity).
+    /// The owner of the attached `reference` approves it (its hold taken, unless taken when
+    /// asked). The request stays approval_asked while another attached reference waits for its
+    /// owner (the trail row, approval_asked → approval_asked, names the reference) and moves to
+    /// approved once none waits. @throws validation_error when `reference` is not attached and
+    /// waiting for its owner; hold_conflict when it has no slot left.
+    void approve(std::int64_t id, const std::string& reference, const request_actor& by);
+    /// approval_asked: every attached reference still waiting for its owner is declined →
+    /// owner_declined, or approved when some were approved before. customer_asked →
+    /// customer_declined: every held reference's customer declined. Holds released; each decline is
+    /// remembered: the reference is not proposed again for the opportunity and counts in its
+    /// decline rate.
     void decline(std::int64_t id, const request_actor& by);
+    /// One attached reference declined: while approval_asked by its owner (it must be waiting
+    /// for that decision), while customer_asked by its customer (it must be held). Its hold is
+    /// released and the decline remembered as above. The request moves as the whole-request
+    /// `decline` when no other reference waits for its owner (approved when one was approved,
+    /// else owner_declined) or, for a customer, when no other reference is held; else it stays
+    /// and the trail row names the reference. @throws validation_error for another reference.
+    void decline(std::int64_t id, const std::string& reference, const request_actor& by);
     /// approved → customer_asked: the first contact attempt.
     void ask(std::int64_t id, outreach_channel channel, const request_actor& by);
     /// A follow-up contact while customer_asked; `accepted` / `declined` outcomes move the request
