@@ -97,7 +97,9 @@ TEST(TaxonomySearch, ScoresAreOrderedAndBounded) {
     for (std::size_t i = 0; i < hits.size(); ++i) {
         EXPECT_GT(hits[i].score, 0.0);
         EXPECT_LE(hits[i].score, 1.0);
-        if (i) EXPECT_GE(hits[i - 1].score, hits[i].score);
+        if (i) {
+            EXPECT_GE(hits[i - 1].score, hits[i].score);
+        }
     }
 }
 
