@@ -207,7 +207,7 @@ void bind_store(py::module_& m) {
                          std::vector<prospect> prospects, std::vector<usage_event> usage) {
                  return program_tables{std::make_shared<const vocabulary>(v), quotas,
                                        std::move(references), std::move(prospects),
-                                       std::move(usage)};
+                                       usage_batch(usage)};
              }),
              py::arg("vocabulary"), py::kw_only(), py::arg("quotas") = quota_policy(),
              py::arg("references") = std::vector<reference_customer>{},
@@ -220,7 +220,12 @@ void bind_store(py::module_& m) {
         .def_readwrite("quotas", &program_tables::quotas)
         .def_readwrite("references", &program_tables::references)
         .def_readwrite("prospects", &program_tables::prospects)
-        .def_readwrite("usage", &program_tables::usage)
+        .def_property(
+            "usage", [](const program_tables& t) { return t.usage.events(); },
+            [](program_tables& t, const std::vector<usage_event>& events) {
+                t.usage = usage_batch(events);
+            },
+            "The usage events in recording order (a list of UsageEvent; a copy).")
         .def(
             "assemble",
             [](const program_tables& t) { return std::shared_ptr<program>(t.assemble()); },

@@ -73,9 +73,10 @@ std::unique_ptr<program> custom_program() {
     p.activity = webinar;
     t.prospects.push_back(p);
     const date d = *parse_date("2025-03-01");
-    t.usage = {{"R-1", webinar, "P-1", d},
-               {"R-0", webinar, "", d - std::chrono::days(9)},
-               {"R-1", activity::quote, "", d - std::chrono::days(1)}};
+    t.usage = usage_batch(
+        std::vector<usage_event>{{"R-1", webinar, "P-1", d},
+                                 {"R-0", webinar, "", d - std::chrono::days(9)},
+                                 {"R-1", activity::quote, "", d - std::chrono::days(1)}});
     return std::move(t).assemble();
 }
 
@@ -94,11 +95,18 @@ TEST(ProgramTables, TablesOfThenAssembleGivesAnEqualProgram) {
 
 TEST(ProgramTables, AssembleIsAllOrNothingWithTheStoresMessages) {
     auto tables = tables_of(*custom_program());
-    tables.usage.push_back({"R-9", activity::quote, "", *parse_date("2025-01-01")});
+    const auto usage = tables.usage;
+    tables.usage.add({"R-9", activity::quote, "", *parse_date("2025-01-01")});
     EXPECT_EQ(message_of([&] { (void)tables.assemble(); }),
               "usage of 'R-9': field 'reference_id': expected a reference id of the program, got "
               "'R-9'");
-    tables.usage.pop_back();
+    tables.usage = usage;
+    // The first bad event in recording order is the one named, each id looked up once.
+    tables.usage.add({"R-1", activity_id{999}, "", *parse_date("2025-01-02")});
+    tables.usage.add({"R-8", activity::quote, "", *parse_date("2025-01-03")});
+    EXPECT_EQ(message_of([&] { (void)tables.assemble(); }),
+              "usage of 'R-1': field 'activity': expected a registered activity type, got '999'");
+    tables.usage = usage;
     tables.references[0].products = {"hr"};
     EXPECT_EQ(message_of([&] { (void)tables.assemble(); }),
               "reference 'R-0': field 'products': expected a product id of the catalogue, got "

@@ -105,6 +105,37 @@ TEST(ReferenceStore, AddAllIsAllOrNothing) {
     EXPECT_GT(s.version(), version);
 }
 
+// Into an empty store (a program being loaded) each record goes straight into the store; an
+// error still leaves it empty, with the message and the order of checks of any other store.
+TEST(ReferenceStore, AddAllIntoAnEmptyStoreIsAllOrNothing) {
+    reference_store s(test_support::small_vocabulary());
+    const auto message = [&](std::vector<reference_customer> batch) {
+        try {
+            s.add_all(std::move(batch));
+        } catch (const validation_error& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    EXPECT_EQ(message({make_reference("R2", "51", "DE"), make_reference("R1", "52", "US"),
+                       make_reference("R2", "52", "US"), make_reference("R3", "52", "Nowhere")}),
+              "reference 'R2': id is already in the store");
+    EXPECT_EQ(s.size(), 0u);
+    EXPECT_EQ(s.version(), 0u);
+    EXPECT_TRUE(message({make_reference("R1", "51", "DE"), make_reference("R3", "52", "Nowhere"),
+                         make_reference("R1", "52", "US")})
+                    .starts_with("reference 'R3': field 'country': expected a country"));
+    EXPECT_EQ(s.size(), 0u);
+    EXPECT_FALSE(s.contains("R1"));
+    EXPECT_EQ(message({make_reference("R3", "51", "DE"), make_reference("R1", "52", "US"),
+                       make_reference("R2", "52", "DE")}),
+              "");
+    EXPECT_EQ(ids(s.all()), (std::vector<std::string>{"R1", "R2", "R3"}));
+    EXPECT_EQ(ids(s.in_geography("DE")), (std::vector<std::string>{"R2", "R3"}));
+    EXPECT_EQ(s.at("R1").country, "US");
+    EXPECT_EQ(s.version(), 1u);
+}
+
 // Batches in id order after the stored ids take the fast path into the ordered id index; other
 // batches the general one. Either way the id order and every lookup are right.
 TEST(ReferenceStore, BatchesInAndOutOfIdOrderKeepIdOrder) {

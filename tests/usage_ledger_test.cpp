@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 #include <thread>
 
@@ -121,6 +122,7 @@ TEST(UsageLedger, ColumnsAndRecentEventsMatchBruteForce) {
         }
         ASSERT_EQ(l.size(), recorded.size());
         ASSERT_EQ(l.events(), recorded);
+        ASSERT_EQ(l.batch().events(), recorded);  // columns and recent events, back in order
         const brute_force oracle{recorded};
         const auto reader = l.read();
         for (int q = 0; q < 300; ++q) {
@@ -155,4 +157,39 @@ TEST(UsageLedger, EmptyLedgerAndEmptyBatch) {
     copy.record({"R1", activity::quote, "", day(3)});
     EXPECT_EQ(copy.last_use("R1", activity::quote), day(3));
     EXPECT_EQ(l.size(), 0u);  // copies are independent
+}
+
+// A batch keeps its events in order and numbers each distinct reference id once, whichever way
+// it was made (event by event, from a span, from a ledger).
+TEST(UsageBatch, KeepsOrderAndNumbersEachReferenceOnce) {
+    std::mt19937 rng(5);
+    std::vector<usage_event> events;
+    for (int i = 0; i < 5000; ++i) events.push_back(random_event(rng, 300));
+    const usage_batch batch(events);
+    EXPECT_EQ(batch.size(), events.size());
+    EXPECT_EQ(batch.events(), events);
+    std::map<std::uint32_t, std::string> id_of;
+    std::map<std::string, std::uint32_t> number_of;
+    std::size_t i = 0;
+    batch.for_each(
+        [&](std::string_view r, activity_id a, std::string_view o, date d, std::uint32_t number) {
+            ASSERT_LT(number, batch.reference_count());
+            EXPECT_EQ(r, events[i].reference_id);
+            EXPECT_EQ(a, events[i].activity);
+            EXPECT_EQ(o, events[i].opportunity_id);
+            EXPECT_EQ(d, events[i].day);
+            EXPECT_EQ(id_of.emplace(number, r).first->second, r);
+            EXPECT_EQ(number_of.emplace(std::string(r), number).first->second, number);
+            ++i;
+        });
+    EXPECT_EQ(i, events.size());
+    EXPECT_EQ(batch.reference_count(), number_of.size());
+
+    usage_ledger l;
+    l.record_all(batch);
+    l.record(events.front());
+    auto again = events;
+    again.push_back(events.front());
+    EXPECT_EQ(l.batch(), usage_batch(again));
+    EXPECT_FALSE(l.batch() == batch);
 }

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace refmatch {
 
@@ -54,30 +55,36 @@ struct program {
     /// before any is recorded, then they go into the ledger as one batch (what loaders use).
     /// @throws validation_error for the first bad event; the ledger is unchanged then.
     void record_usage_all(std::span<const usage_event> events) {
-        usage_batch batch;
-        std::string_view last_known;  // events of one reference usually come together
-        for (const auto& e : events) {
-            if (e.reference_id != last_known) {
-                check_usage(e);
-                last_known = e.reference_id;
-            } else if (e.activity.value >= vocab->activities.size()) {
-                check_usage(e);
+        record_usage_all(usage_batch(events));
+    }
+    /// The same for events already gathered in a batch (a usage table read from a file): each
+    /// distinct reference id is looked up once. O(n + distinct ids).
+    void record_usage_all(usage_batch batch) {
+        std::vector<bool> known(batch.reference_count(), false);
+        const auto activities = vocab->activities.size();
+        batch.for_each([&](std::string_view reference_id, activity_id a, std::string_view, date,
+                           std::uint32_t number) {
+            if (!known[number]) {
+                check_usage(reference_id, a);
+                known[number] = true;
+            } else if (a.value >= activities) {
+                check_usage(reference_id, a);
             }
-            batch.add(e);
-        }
+        });
         usage.record_all(std::move(batch));
     }
 
     /// The checks of `record_usage`. @throws validation_error.
-    void check_usage(const usage_event& e) const {
+    void check_usage(const usage_event& e) const { check_usage(e.reference_id, e.activity); }
+    void check_usage(std::string_view reference_id, activity_id a) const {
         // The subject is built only for an error: loaders check millions of events here.
-        const auto subject = [&] { return "usage of '" + e.reference_id + "'"; };
-        if (!references.contains(e.reference_id))
+        const auto subject = [&] { return "usage of '" + std::string(reference_id) + "'"; };
+        if (!references.contains(reference_id))
             throw validation_error(subject(), "reference_id", "a reference id of the program",
-                                   e.reference_id);
-        if (e.activity.value >= vocab->activities.size())
+                                   std::string(reference_id));
+        if (a.value >= vocab->activities.size())
             throw validation_error(subject(), "activity", "a registered activity type",
-                                   std::to_string(e.activity.value));
+                                   std::to_string(a.value));
     }
 
     /// The limit in force for reference `r` and activity `a`.

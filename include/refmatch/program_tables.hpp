@@ -34,8 +34,9 @@ struct program_tables {
     quota_policy quotas;
     std::vector<reference_customer> references;
     std::vector<prospect> prospects;
-    /// In recording order.
-    std::vector<usage_event> usage;
+    /// The usage events in recording order, gathered as the ledger records them (ids interned,
+    /// about 16 bytes per event): a large usage table is never held as `usage_event`s.
+    usage_batch usage;
 
     /// Builds the program, all or nothing: a vocabulary (required), the quota policy, then the
     /// references and prospects (each table validated as the stores validate, see `add_all`),
@@ -57,8 +58,8 @@ private:
         out->quotas = std::move(quotas);
         out->references.add_all(std::move(references));
         out->prospects.add_all(std::move(prospects));
-        out->record_usage_all(usage);
-        usage.clear();
+        out->record_usage_all(std::move(usage));
+        usage = usage_batch{};
         return out;
     }
 };
@@ -75,7 +76,7 @@ private:
     t.quotas = p.quotas;
     t.references = p.references.all();
     t.prospects = p.prospects.all();
-    t.usage = p.usage.events();
+    t.usage = p.usage.batch();
     return t;
 }
 

@@ -233,11 +233,10 @@ loaded_program load_program(const connection& c) {
     tables.vocab = standard_vocabulary(std::move(products), std::move(activities));
     tables.references = read_references(c, *tables.vocab, 0);
     tables.prospects = read_prospects(c, *tables.vocab, 0);
-    tables.usage.reserve(static_cast<std::size_t>(count_rows(c, "usage_ledger")));
     read_usage(
         c, *tables.vocab, "WHERE event_id > ?1",
         [&](std::int64_t id, usage_event e, const statement&) {
-            tables.usage.push_back(std::move(e));
+            tables.usage.add(e);
             out.seen.last_event = id;
         },
         [](statement& s) { s.bind(1, std::int64_t{0}); });

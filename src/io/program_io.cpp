@@ -247,7 +247,7 @@ program_tables read_program_tables(const program_sources& sources, const vocabul
             "a references table to check reference ids against",
             sources.references->name + " has no readable reference: reference ids not checked"));
         step(*sources.usage, [&](const std::string& text, const read_options& o) {
-            out.usage = parse_usage(text, sources.usage->format, *v, o);
+            out.usage = detail::parse_usage_batch(text, sources.usage->format, *v, o, {});
         });
     } else if (sources.usage) {
         std::unordered_set<std::string_view> ids;
@@ -259,7 +259,7 @@ program_tables read_program_tables(const program_sources& sources, const vocabul
             return errors ? row_ids.count(std::string(id)) != 0 : ids.count(id) != 0;
         };
         step(*sources.usage, [&](const std::string& text, const read_options& o) {
-            out.usage = parse_usage(text, sources.usage->format, *v, o, known);
+            out.usage = detail::parse_usage_batch(text, sources.usage->format, *v, o, known);
         });
     }
     return out;

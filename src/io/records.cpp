@@ -4,6 +4,7 @@
 #include <refmatch/prospect_store.hpp>
 #include <refmatch/reference_store.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -65,6 +66,7 @@ std::optional<double> parse_double(std::string_view s) {
 // Splits a ';'-separated list, trimming items and skipping empty ones.
 std::vector<std::string> split_list(std::string_view s) {
     std::vector<std::string> out;
+    out.reserve(static_cast<std::size_t>(std::count(s.begin(), s.end(), ';')) + 1);
     while (!s.empty()) {
         const auto cut = s.find(';');
         const auto item = trim(s.substr(0, cut));
@@ -295,7 +297,9 @@ reference_customer build_reference(const flat_record& r, const vocabulary& v) {
     const auto status = parse_reference_status(status_text);
     if (!status) throw r.fail("status", "one of candidate, active, paused, retired", status_text);
     c.status = *status;
-    for (const auto& item : split_list(r.get("consents"))) {
+    const auto consents = split_list(r.get("consents"));
+    c.consents.reserve(consents.size());  // a million references: no room kept for more
+    for (const auto& item : consents) {
         auto consent = parse_consent(r, item, v.activities);
         if (c.consents_to(consent.activity))
             throw r.fail("consents", "each activity once",

@@ -189,7 +189,7 @@ struct recruit_report {
             t.references.push_back(std::move(r));
         }
     for (auto& e : p.usage.events())
-        if (ids.count(e.reference_id)) t.usage.push_back(std::move(e));
+        if (ids.count(e.reference_id)) t.usage.add(e);
     std::unordered_map<std::string, std::size_t> index;
     for (const auto& r : t.references) {
         recruit_candidate c;

@@ -57,6 +57,10 @@ public:
     /// Adds many records, all or nothing: every record is validated (codes, duplicate ids within
     /// the batch and against the store) before any is inserted.
     void add_all(std::vector<Record> records) {
+        {
+            std::unique_lock lock(mutex_);
+            if (items_.empty()) return fill(records);
+        }
         std::vector<Stored> staged;
         staged.reserve(records.size());
         // Duplicates within the batch: while ids ascend (a file in id order) only the one before
@@ -169,6 +173,28 @@ public:
     }
 
 protected:
+    // add_all into an empty store (a program being loaded), under the exclusive lock: each
+    // record goes straight into its node, in the order and with the checks of add_all, without
+    // a staged copy of the whole batch; an error empties the store again.
+    void fill(std::vector<Record>& records) {
+        auto& ordered = items_.template get<1>();
+        items_.template get<0>().reserve(records.size());
+        try {
+            for (auto& r : records) {
+                // In id order (a file being loaded) each goes in at the end in O(1).
+                const auto before = items_.size();
+                const auto it =
+                    ordered.insert(ordered.end(), Derived::make_stored(*vocab_, std::move(r)));
+                if (items_.size() == before) throw duplicate(it->id());
+            }
+        } catch (...) {
+            items_.clear();
+            throw;
+        }
+        std::vector<Record>().swap(records);
+        ++version_;
+    }
+
     // Copies the records whose key in index `Index` (hashed or ordered) is one of `keys`.
     template <std::size_t Index, class Keys>
     std::vector<Record> with_keys(const Keys& keys) const {
