@@ -27,7 +27,6 @@ from refmatch._refmatch import (
     Product,
     ProductCatalog,
     Program,
-    ProgramTables,
     ProspectBatch,
     QuotaLimit,
     QuotaPolicy,
