@@ -83,7 +83,7 @@ def test_notebooks_run_with_jupyter_nbconvert_as_documented(path: Path, tmp_path
     # PYTHONPATH. Every code cell runs and none ends in an error.
     jupyter = shutil.which("jupyter")
     if jupyter is None or shutil.which("jupyter-nbconvert") is None:
-        pytest.skip("jupyter nbconvert is not installed (python3-nbconvert, jupyter-notebook)")
+        pytest.skip("jupyter nbconvert is not installed (jupyter-nbconvert, jupyter-notebook)")
     package_root = str(Path(refmatch.__file__).resolve().parents[1])
     env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1", PYTHONPATH=os.pathsep.join(
         [package_root] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))

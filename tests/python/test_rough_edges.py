@@ -140,7 +140,7 @@ def test_an_alias_the_program_accepted_survives_a_directory_round_trip(tmp_path)
     vocabulary = refmatch.Vocabulary(industries=refmatch.naics2022(), geography=geography,
                                      products=refmatch.ProductCatalog(["crm-01"]))
     refs = pd.DataFrame({"id": ["R-1", "R-2"], "name": ["A", "B"], "status": ["active"] * 2,
-                         "products": ["crm-01"] * 2, "country": ["UK", "Deutschland"]})
+                         "products": ["crm-01"] * 2, "country": ["UK", "Germany"]})
     prospects = pd.DataFrame({"id": ["P-1"], "country": ["UK"], "products": ["crm-01"]})
     program = refmatch.Program.from_frames(vocabulary, references=refs, prospects=prospects)
     for fmt in ("csv", "json"):
@@ -150,7 +150,7 @@ def test_an_alias_the_program_accepted_survives_a_directory_round_trip(tmp_path)
         # The alias is saved as the code it stands for; a name the standard taxonomy knows is
         # kept as it was.
         assert again.references["R-1"].country == "GB"
-        assert again.references["R-2"].country == "Deutschland"
+        assert again.references["R-2"].country == "Germany"
         assert again.prospects["P-1"].country == "GB"
         engine, before = refmatch.Engine(again), refmatch.Engine(program)
         assert ([r.final for r in engine.match("P-1", k=2)] ==
@@ -206,7 +206,7 @@ def test_check_frames_of_good_frames_is_empty_and_a_column_error_has_no_row() ->
                                  usage=usage).empty
     program = refmatch.Program.from_frames(products=frames["products"], references=good,
                                            usage=usage)
-    assert program.usage.size() == 1
+    assert len(program.usage) == 1
     # A column error: one row without a row number.
     bad_column = good.assign(colour=["red"])
     problems = refmatch.check_frames(products=frames["products"], references=bad_column)
