@@ -498,7 +498,8 @@ TEST(ColumnTables, AProgramsColumnsAreCheckedAllAtOnce) {
     const auto v = test_vocabulary();
     refmatch::program_columns c;
     c.references = refmatch::table_columns{
-        column("id", {"R-1", "R-2", "R-3"}), column("industry", {"52", "Fintech", "52"}),
+        column("id", {"R-1", "R-2", "R-3"}), column("name", {"A", "B", "C"}),
+        column("industry", {"52", "Fintech", "52"}),
         column("status", {"active", "active", "resting"}), column("consents", {"quote", "", ""})};
     c.prospects = refmatch::table_columns{column("id", {"P-1"}), column("country", {"Atlantis"})};
     c.usage = refmatch::table_columns{column("reference_id", {"R-1", "R-2", "R-9"}),
@@ -519,7 +520,9 @@ TEST(ColumnTables, AProgramsColumnsAreCheckedAllAtOnce) {
                   "'R-9'"}));
     // Without collecting, the first error is thrown; good columns make the program.
     EXPECT_THROW((void)refmatch::read_program_columns(c, v, {}), refmatch::parse_error);
-    c.references = refmatch::table_columns{column("id", {"R-1"}), column("consents", {"quote"})};
+    c.references =
+        refmatch::table_columns{column("id", {"R-1"}), column("name", {"A"}),
+                                column("status", {"active"}), column("consents", {"quote"})};
     c.prospects.reset();
     c.usage =
         refmatch::table_columns{column("reference_id", {"R-1"}), column("activity", {"quote"}),
