@@ -31,6 +31,7 @@ void bind_model(py::module_& m);
 void bind_store(py::module_& m);
 void bind_io(py::module_& m);
 void bind_engine(py::module_& m);
+void bind_utilisation(py::module_& m);
 void bind_db(py::module_& m);
 void bind_requests(py::module_& m);
 void bind_crm(py::module_& m);

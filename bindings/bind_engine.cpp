@@ -17,6 +17,8 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
+#include <unordered_map>
 
 namespace refmatch::python {
 namespace {
@@ -251,12 +253,14 @@ auto run_cancellable(const py::object& progress, double interval_s, Work&& work)
     return std::move(*out);
 }
 
-// The tidy columns of a batch result: one row per (prospect, rank).
-py::dict batch_columns(const std::vector<prospect>& prospects,
+// The tidy columns of a batch result: one row per (prospect, rank), with the prospect's and the
+// reference's names and the quota (used, max_uses) of the activity in force (None without one).
+py::dict batch_columns(const program& prog, const std::vector<prospect>& prospects,
                        const std::vector<std::vector<match_result>>& results) {
     std::size_t rows = 0;
     for (const auto& r : results) rows += r.size();
-    py::list prospect_id(rows), reference_id(rows), reason(rows);
+    py::list prospect_id(rows), prospect_name(rows), reference_id(rows), reference_name(rows),
+        reason(rows), used(rows), max_uses(rows);
     py::array_t<std::int32_t> rank(static_cast<py::ssize_t>(rows));
     py::array_t<double> final_(static_cast<py::ssize_t>(rows)),
         base(static_cast<py::ssize_t>(rows)), industry(static_cast<py::ssize_t>(rows)),
@@ -271,14 +275,31 @@ py::dict batch_columns(const std::vector<prospect>& prospects,
     auto si = size.mutable_unchecked<1>();
     auto fa = fatigue.mutable_unchecked<1>();
     py::str empty("");
+    // Each reference's name looked up once, however many prospects it serves.
+    std::unordered_map<std::string, py::str> names;
+    const auto name_of = [&](const std::string& id) -> py::str {
+        auto it = names.find(id);
+        if (it == names.end()) {
+            const auto r = prog.references.find(id);
+            it = names.emplace(id, py::str(r ? r->name : std::string())).first;
+        }
+        return it->second;
+    };
     py::ssize_t row = 0;
     for (std::size_t i = 0; i < results.size(); ++i) {
         py::str pid(prospects[i].id);
+        py::str pname(prospects[i].name);
         std::int32_t r = 0;
         for (const auto& m : results[i]) {
-            prospect_id[static_cast<std::size_t>(row)] = pid;
-            reference_id[static_cast<std::size_t>(row)] = py::str(m.reference_id);
-            reason[static_cast<std::size_t>(row)] = m.reason.empty() ? empty : py::str(m.reason);
+            const auto at = static_cast<std::size_t>(row);
+            prospect_id[at] = pid;
+            prospect_name[at] = pname;
+            reference_id[at] = py::str(m.reference_id);
+            reference_name[at] = name_of(m.reference_id);
+            reason[at] = m.reason.empty() ? empty : py::str(m.reason);
+            used[at] = m.quota ? py::object(py::int_(m.quota->used)) : py::object(py::none());
+            max_uses[at] = m.quota && m.quota->max_uses ? py::object(py::int_(*m.quota->max_uses))
+                                                        : py::object(py::none());
             rk(row) = ++r;
             fi(row) = m.final_score;
             ba(row) = m.base_score;
@@ -292,8 +313,10 @@ py::dict batch_columns(const std::vector<prospect>& prospects,
     }
     py::dict d;
     d["prospect_id"] = prospect_id;
+    d["prospect_name"] = prospect_name;
     d["rank"] = rank;
     d["reference_id"] = reference_id;
+    d["reference_name"] = reference_name;
     d["final"] = final_;
     d["base"] = base;
     d["industry"] = industry;
@@ -301,6 +324,8 @@ py::dict batch_columns(const std::vector<prospect>& prospects,
     d["geography"] = geography;
     d["size"] = size;
     d["fatigue"] = fatigue;
+    d["used"] = used;
+    d["max_uses"] = max_uses;
     d["reason"] = reason;
     return d;
 }
@@ -446,6 +471,65 @@ void bind_engine(py::module_& m) {
                    ", final=" + score_weights::format_number(r.final_score) +
                    ", base=" + score_weights::format_number(r.base_score) +
                    ", reason=" + quoted(r.reason) + ")";
+        });
+
+    py::class_<not_returned_reason>(m, "NotReturnedReason",
+                                    "One reason a reference is not returned: a cause "
+                                    "('at limit', 'excluded', ...) and its text.")
+        .def_property_readonly(
+            "cause", [](const not_returned_reason& r) { return std::string(to_string(r.cause)); })
+        .def_readonly("text", &not_returned_reason::text)
+        .def("__repr__", [](const not_returned_reason& r) {
+            return "NotReturnedReason(" + quoted(std::string(to_string(r.cause))) + ", " +
+                   quoted(r.text) + ")";
+        });
+
+    py::class_<reference_explanation>(
+        m, "ReferenceExplanation",
+        "Why a reference is, or is not, among a prospect's top k (Engine.explain).")
+        .def_readonly("reference_id", &reference_explanation::reference_id)
+        .def_readonly("reference_name", &reference_explanation::reference_name)
+        .def_readonly("prospect_id", &reference_explanation::prospect_id)
+        .def_readonly("k", &reference_explanation::k)
+        .def_readonly("score", &reference_explanation::score,
+                      "Its MatchResult as a match computes it, eligible or not.")
+        .def_readonly("eligible", &reference_explanation::eligible)
+        .def_readonly("rank", &reference_explanation::rank,
+                      "Its rank among the eligible references (1 = best), None if not eligible.")
+        .def_readonly("returned", &reference_explanation::returned)
+        .def_readonly("kth_reference_id", &reference_explanation::kth_reference_id)
+        .def_readonly("kth_score", &reference_explanation::kth_score)
+        .def_readonly("reasons", &reference_explanation::reasons)
+        .def_property_readonly("summary", &reference_explanation::summary)
+        .def("to_dict",
+             [](const reference_explanation& e) {
+                 py::dict d;
+                 d["reference_id"] = e.reference_id;
+                 d["reference_name"] = e.reference_name;
+                 d["prospect_id"] = e.prospect_id;
+                 d["k"] = e.k;
+                 d["eligible"] = e.eligible;
+                 d["rank"] = py::cast(e.rank);
+                 d["returned"] = e.returned;
+                 d["kth_reference_id"] = py::cast(e.kth_reference_id);
+                 d["kth_score"] = py::cast(e.kth_score);
+                 py::list reasons;
+                 for (const auto& r : e.reasons) {
+                     py::dict one;
+                     one["cause"] = std::string(to_string(r.cause));
+                     one["text"] = r.text;
+                     reasons.append(one);
+                 }
+                 d["reasons"] = reasons;
+                 d["score"] = result_dict(e.score);
+                 return d;
+             })
+        .def("__repr__", [](const reference_explanation& e) {
+            return "ReferenceExplanation(" + quoted(e.reference_id) +
+                   ", final=" + score_weights::format_number(e.score.final_score) +
+                   ", rank=" + optional_repr(e.rank) +
+                   ", returned=" + (e.returned ? "True" : "False") +
+                   ", summary=" + quoted(e.summary()) + ")";
         });
 
     py::class_<prospect_batch>(m, "ProspectBatch",
@@ -606,6 +690,21 @@ void bind_engine(py::module_& m) {
             },
             py::arg("prospect"), py::arg("k"), py::arg("options"))
         .def(
+            "_explain",
+            [](const py_engine& e, const py::handle& who, const std::string& reference_id,
+               const py::handle& k_arg, const match_options& options) {
+                const auto k = k_from(k_arg, "explain");
+                if (py::isinstance<py::str>(who)) {
+                    const auto id = who.cast<std::string>();
+                    py::gil_scoped_release unlocked;
+                    return e.eng.explain(std::string_view(id), reference_id, k, options);
+                }
+                const auto p = who.cast<prospect>();
+                py::gil_scoped_release unlocked;
+                return e.eng.explain(p, reference_id, k, options);
+            },
+            py::arg("prospect"), py::arg("reference_id"), py::arg("k"), py::arg("options"))
+        .def(
             "_match_batch",
             [](const py_engine& e, const py::handle& prospects, const py::handle& k_arg,
                const match_options& options, std::size_t threads, const py::object& progress,
@@ -616,7 +715,7 @@ void bind_engine(py::module_& m) {
                     b.threads = threads;
                     return e.eng.match_batch(list, k, options, b);
                 });
-                if (as_columns) return batch_columns(list, results);
+                if (as_columns) return batch_columns(*e.prog, list, results);
                 return py::cast(std::move(results));
             },
             py::arg("prospects"), py::arg("k"), py::arg("options"), py::arg("threads") = 0,

@@ -259,6 +259,54 @@ void bind_io(py::module_& m) {
         py::arg("columns"), py::arg("vocabulary"), py::kw_only(), py::arg("source") = "references",
         "References from columns {name: list of str or None} (the columns of references.csv); "
         "errors carry line = row + 1.");
+    // The record tables of a program from columns {table: {column: list of str or None}}.
+    const auto to_program_columns = [](const py::object& references, const py::object& prospects,
+                                       const py::object& usage) {
+        program_columns c;
+        c.references_name = "references frame";
+        c.prospects_name = "prospects frame";
+        c.usage_name = "usage frame";
+        if (!references.is_none()) c.references = columns_from(references.cast<py::dict>());
+        if (!prospects.is_none()) c.prospects = columns_from(prospects.cast<py::dict>());
+        if (!usage.is_none()) c.usage = columns_from(usage.cast<py::dict>());
+        return c;
+    };
+    m.def(
+        "read_program_columns",
+        [to_program_columns](const vocabulary& v, const quota_policy& quotas,
+                             const py::object& references, const py::object& prospects,
+                             const py::object& usage) {
+            const auto columns = to_program_columns(references, prospects, usage);
+            const auto vocab = std::make_shared<const vocabulary>(v);
+            py::gil_scoped_release unlocked;
+            return read_program_columns(columns, vocab, quotas);
+        },
+        py::arg("vocabulary"), py::arg("quotas"), py::kw_only(), py::arg("references") = py::none(),
+        py::arg("prospects") = py::none(), py::arg("usage") = py::none(),
+        "ProgramTables from the columns of the references, prospects and usage tables (each a "
+        "dict {column: list of str or None} or None); raises the first ParseError (line = row + "
+        "1, file 'references frame', ...).");
+    m.def(
+        "check_program_columns",
+        [to_program_columns](const vocabulary& v, const quota_policy& quotas,
+                             const py::object& references, const py::object& prospects,
+                             const py::object& usage) {
+            const auto columns = to_program_columns(references, prospects, usage);
+            const auto vocab = std::make_shared<const vocabulary>(v);
+            std::vector<parse_error> errors;
+            {
+                py::gil_scoped_release unlocked;
+                errors = check_program_columns(columns, vocab, quotas);
+            }
+            py::list out;
+            for (const auto& e : errors) out.append(error_dict(e));
+            return out;
+        },
+        py::arg("vocabulary"), py::arg("quotas"), py::kw_only(), py::arg("references") = py::none(),
+        py::arg("prospects") = py::none(), py::arg("usage") = py::none(),
+        "Every problem of the columns, as read_program_columns reads them and then assembly: a "
+        "list of dicts (file, line, field, expected, found, message); empty when they make a "
+        "program.");
     m.def(
         "parse_usage_columns",
         [](const py::dict& columns, const vocabulary& v, const std::string& source) {

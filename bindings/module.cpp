@@ -13,6 +13,7 @@ PYBIND11_MODULE(_refmatch, m) {
     refmatch::python::bind_store(m);
     refmatch::python::bind_io(m);
     refmatch::python::bind_engine(m);
+    refmatch::python::bind_utilisation(m);
     refmatch::python::bind_db(m);
     refmatch::python::bind_requests(m);
     refmatch::python::bind_crm(m);

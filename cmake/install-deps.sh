@@ -13,6 +13,7 @@ packages="
   python3-numpy python3-pandas python3-pytest python3-hypothesis python3-tqdm
   python3-dask python3-distributed python3-faiss python3-networkx
   python3-nbclient python3-nbformat python3-ipykernel python3-matplotlib python3-scipy
+  python3-nbconvert jupyter-nbconvert jupyter-notebook
   chromium
 "
 

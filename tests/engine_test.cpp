@@ -110,11 +110,12 @@ TEST(Engine, HandWorkedScore) {
     EXPECT_FALSE(out[0].quota.has_value());
     EXPECT_EQ(out[0].reason,
               "same NAICS industry group 5132 \u00b7 covers 2 of 3 products \u00b7 same "
-              "sub-region Western Europe \u00b7 size 1 band apart");
+              "sub-region Western Europe (France) \u00b7 size 1 band apart");
     // only a third of the products; different sector and region; unknown size.
     EXPECT_NEAR(out[1].final_score, 0.35 * (1.0 / 3.0), 1e-12);
     EXPECT_EQ(out[1].reason,
-              "different NAICS sector \u00b7 covers 1 of 3 products \u00b7 different region");
+              "NAICS sector 52 Finance and Insurance vs 51 \u00b7 covers 1 of 3 products "
+              "\u00b7 United States of America, region Americas vs Europe");
 }
 
 TEST(Engine, FatigueAndQuotaWithActivity) {
@@ -750,6 +751,172 @@ TEST(Gaps, AggregatesUncoveredProspectsBySectorAndRegion) {
     const auto strict = analyse_gaps(e, pipeline, o);
     EXPECT_EQ(strict.uncovered, 4u);
     for (const auto& c : strict.cells) EXPECT_EQ(c.product, "crm");
+}
+
+// --- Why not this reference? ---------------------------------------------------------------------
+
+std::vector<not_returned_cause> causes_of(const reference_explanation& e) {
+    std::vector<not_returned_cause> out;
+    for (const auto& r : e.reasons) out.push_back(r.cause);
+    return out;
+}
+
+TEST(EngineExplain, HandWorkedReasons) {
+    program prog(tiny_vocabulary());
+    // R-1 the best; R-3 its paused twin; R-4 its twin at the sales_call limit (6 in 90 days),
+    // R-5 in cooldown (7 days); R-6 without consent; R-7 excluded; R-2 in sector 52; R-8 weaker.
+    for (const char* id : {"R-1", "R-3", "R-4", "R-5", "R-6", "R-7"})
+        prog.references.add(make_ref(id, "5132", {"crm", "erp"}, "FR", 2));
+    auto paused = prog.references.at("R-3");
+    paused.status = reference_status::paused;
+    prog.references.update(paused);
+    auto no_consent = prog.references.at("R-6");
+    no_consent.consents = {{activity::logo_use, std::nullopt}};
+    prog.references.update(no_consent);
+    prog.references.add(make_ref("R-2", "52", {"crm"}, "US", std::nullopt));
+    prog.references.add(make_ref("R-8", "518", {"crm"}, "SE", 3));
+    for (const int ago : {85, 80, 60, 40, 20, 10})
+        prog.record_usage({"R-4", activity::sales_call, "", today - std::chrono::days(ago)});
+    prog.record_usage({"R-5", activity::sales_call, "", today - std::chrono::days(3)});
+    engine e(prog);
+    prospect p = make_prospect();
+    p.exclusions = {"R-7"};
+    match_options o = on_today();
+    o.activity = activity::sales_call;
+    o.same_sector = true;
+
+    const auto top = e.match(p, 1, o);
+    ASSERT_EQ(top.size(), 1u);
+    ASSERT_EQ(top[0].reference_id, "R-1");
+    const auto best = e.explain(p, "R-1", 1, o);
+    EXPECT_TRUE(best.eligible);
+    EXPECT_TRUE(best.returned);
+    EXPECT_EQ(best.rank, 1u);
+    EXPECT_TRUE(best.reasons.empty());
+    EXPECT_EQ(best.summary(), "returned at rank 1 of 1");
+    // The very score and reason of the match.
+    EXPECT_EQ(best.score.final_score, top[0].final_score);
+    EXPECT_EQ(best.score.base_score, top[0].base_score);
+    EXPECT_EQ(best.score.reason, top[0].reason);
+    EXPECT_EQ(best.kth_reference_id, "R-1");
+
+    // (0.35·6/7 + 0.35·2/3 + 0.20·2/3 + 0.10·0.8) / 1 = 0.74667 for R-1 and its twins.
+    const auto inactive = e.explain(p, "R-3", 1, o);
+    EXPECT_FALSE(inactive.eligible);
+    EXPECT_FALSE(inactive.rank.has_value());
+    EXPECT_NEAR(inactive.score.final_score, 0.35 * 6 / 7 + 0.35 * 2 / 3 + 0.2 * 2 / 3 + 0.08,
+                1e-12);
+    EXPECT_EQ(inactive.summary(),
+              "status paused, not active; score 0.7467 ties the 1st result R-1, which comes "
+              "first by id");
+
+    const auto at_limit = e.explain(p, "R-4", 1, o);
+    ASSERT_TRUE(at_limit.score.quota.has_value());
+    EXPECT_EQ(at_limit.score.quota->used, 6u);
+    EXPECT_NEAR(at_limit.score.final_score, inactive.score.final_score * 0.5, 1e-12);
+    // The use of 85 days ago leaves the 90-day window on day +5: 5 of 6 then.
+    EXPECT_EQ(at_limit.summary(),
+              "used 6 of 6 sales_call in 90 days, at its limit until 2026-03-06; score 0.3733 "
+              "below the 1st result's 0.7467 (R-1)");
+    o.now = today + std::chrono::days(5);
+    EXPECT_TRUE(e.explain(p, "R-4", 10, o).eligible);
+    o.now = today + std::chrono::days(4);
+    EXPECT_FALSE(e.explain(p, "R-4", 10, o).eligible);
+    o.now = today;
+
+    EXPECT_EQ(causes_of(e.explain(p, "R-5", 1, o)),
+              (std::vector{not_returned_cause::cooling_down, not_returned_cause::below_kth}));
+    EXPECT_EQ(e.explain(p, "R-5", 1, o).reasons[0].text, "in sales_call cooldown until 2026-03-05");
+    EXPECT_EQ(e.explain(p, "R-6", 1, o).reasons[0].text, "no consent to sales_call");
+    EXPECT_EQ(e.explain(p, "R-7", 1, o).reasons[0].text, "excluded by the prospect");
+    EXPECT_EQ(e.explain(p, "R-2", 1, o).reasons[0].text,
+              "not in the prospect's sector: NAICS sector 52 Finance and Insurance vs 51");
+    const auto weaker = e.explain(p, "R-8", 1, o);
+    EXPECT_TRUE(weaker.eligible);
+    EXPECT_EQ(weaker.rank, 2u);
+    EXPECT_EQ(weaker.summary(), "score 0.4000 below the 1st result's 0.7467 (R-1)");
+    EXPECT_TRUE(e.explain(p, "R-8", 2, o).returned);
+    EXPECT_EQ(e.explain(p, "R-8", 0, o).summary(), "k is 0: no reference is returned");
+
+    // A reference added after the snapshot, and one that does not exist.
+    prog.references.add(make_ref("R-9", "5132", {"crm", "erp"}, "FR", 2));
+    EXPECT_EQ(causes_of(e.explain(p, "R-9", 1, o)).front(), not_returned_cause::not_in_snapshot);
+    e.refresh();
+    EXPECT_TRUE(e.explain(p, "R-9", 1, o).eligible);
+    EXPECT_THROW((void)e.explain(p, "R-404", 1, o), not_found_error);
+}
+
+TEST(EngineExplain, RandomProgramsAgreeWithTheOracle) {
+    std::mt19937_64 rng(20261201);
+    const std::size_t sizes[] = {1, 7, 40, 120};
+    int explained = 0, returned = 0, below_kth = 0, ineligible = 0;
+    for (int round = 0; round < 16; ++round) {
+        const auto prog = random_program(rng, sizes[round % 4]);
+        const engine e(*prog);
+        const auto events = prog->usage.events();
+        const auto refs = prog->references.all();
+        for (int q = 0; q < 6; ++q) {
+            const auto p = random_prospect(rng, *prog);
+            auto o = random_options(rng);
+            if (rng() % 2) o.holds = random_holds(rng, *prog, p);
+            const std::size_t ks[] = {0, 1, 3, 10};
+            const std::size_t k = ks[rng() % 4];
+            const auto all = oracle::match(*prog, p, refs.size(), o);
+            const auto top = e.match(p, k, o);
+            for (const auto& r : refs) {
+                const std::string context =
+                    "round " + std::to_string(round) + " query " + std::to_string(q) + " " + r.id;
+                const auto want = oracle::assess(*prog, p, r, o, events);
+                const auto got = e.explain(p, r.id, k, o);
+                ++explained;
+                EXPECT_NEAR(got.score.final_score, want.s.final_score, 1e-9) << context;
+                EXPECT_NEAR(got.score.base_score, want.s.base_score, 1e-9) << context;
+                EXPECT_NEAR(got.score.components.industry, want.s.components.industry, 1e-12);
+                EXPECT_NEAR(got.score.components.geography, want.s.components.geography, 1e-12);
+                EXPECT_EQ(got.eligible, want.eligible()) << context;
+                const auto pos = std::find_if(all.begin(), all.end(),
+                                              [&](const auto& s) { return s.id == r.id; });
+                if (want.eligible()) {
+                    ASSERT_NE(pos, all.end()) << context;
+                    EXPECT_EQ(got.rank, static_cast<std::size_t>(pos - all.begin()) + 1) << context;
+                }
+                const bool in_top = std::any_of(top.begin(), top.end(), [&](const match_result& m) {
+                    return m.reference_id == r.id;
+                });
+                EXPECT_EQ(got.returned, in_top) << context;
+                EXPECT_EQ(got.reasons.empty(), in_top) << context;
+                // Ranked after the k-th eligible reference of the oracle (or k is 0).
+                const auto after = [&](const oracle::scored& kth) {
+                    return kth.final_score > want.s.final_score ||
+                           (kth.final_score == want.s.final_score && kth.id < r.id);
+                };
+                const bool below = !in_top && (k == 0 || (all.size() >= k && after(all[k - 1])));
+                const auto causes = causes_of(got);
+                const auto has = [&](not_returned_cause c) {
+                    return std::find(causes.begin(), causes.end(), c) != causes.end();
+                };
+                EXPECT_EQ(has(not_returned_cause::inactive), want.inactive) << context;
+                EXPECT_EQ(has(not_returned_cause::excluded), want.excluded) << context;
+                EXPECT_EQ(has(not_returned_cause::industry_filter), want.sector) << context;
+                EXPECT_EQ(has(not_returned_cause::geography_filter), want.geography) << context;
+                EXPECT_EQ(has(not_returned_cause::product_filter), want.products) << context;
+                EXPECT_EQ(has(not_returned_cause::no_consent), want.no_consent) << context;
+                EXPECT_EQ(has(not_returned_cause::at_limit), want.at_limit) << context;
+                EXPECT_EQ(has(not_returned_cause::cooling_down), want.cooling) << context;
+                EXPECT_EQ(has(not_returned_cause::below_min_score), want.below_min) << context;
+                EXPECT_EQ(has(not_returned_cause::predicate), want.predicate) << context;
+                EXPECT_EQ(has(not_returned_cause::below_kth), below) << context;
+                if (::testing::Test::HasFailure()) return;
+                returned += in_top;
+                below_kth += below;
+                ineligible += !want.eligible();
+            }
+        }
+    }
+    // Not vacuous: every kind of answer shows many times.
+    EXPECT_GT(returned, explained / 100);  // k is small: most references are not returned
+    EXPECT_GT(below_kth, explained / 10);
+    EXPECT_GT(ineligible, explained / 5);
 }
 
 }  // namespace

@@ -312,6 +312,38 @@ TEST_F(program_dir, AnUnreadableCatalogueDoesNotCascade) {
               "product: product ids not checked'");
 }
 
+TEST_F(program_dir, AUtf16ReferencesFileIsOneErrorNotOnePerUse) {
+    write("products.csv", products_csv);
+    std::string refs = references_header;
+    for (int i = 0; i < 30; ++i) refs += reference_row("R-" + std::to_string(1000 + i));
+    std::string utf16 = "\xFF\xFE";
+    for (const char c : refs) {
+        utf16 += c;
+        utf16 += '\0';
+    }
+    write("references.csv", utf16);
+    std::string usage = "reference_id,activity,opportunity_id,date\n";
+    for (int i = 0; i < 30; ++i)
+        usage += "R-" + std::to_string(1000 + i) + ",sales_call,,2025-01-01\n";
+    write("usage.csv", usage);
+    // The directory: the references file's one error, and the uses said not checked once.
+    const auto all = refmatch::check_program(dir);
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_NE(std::string(all[0].what()).find("references.csv:1: expected UTF-8 text, got 'UTF-16"),
+              std::string::npos);
+    EXPECT_EQ(std::string(all[1].what()),
+              "usage.csv: field 'reference_id': expected a references table to check reference "
+              "ids against, got 'references.csv has no readable reference: reference ids not "
+              "checked'");
+    // The usage file alone, its references beside it: once, too.
+    const auto lone = refmatch::check_file(dir / "usage.csv");
+    ASSERT_EQ(lone.size(), 1u);
+    EXPECT_EQ(std::string(lone[0].what()),
+              "usage.csv: field 'reference_id': expected a references table to check reference "
+              "ids against, got 'references.csv beside it has no readable reference: reference "
+              "ids not checked'");
+}
+
 TEST(ProgramRules, AReferenceWithUsesCannotBeRemoved) {
     const auto program = refmatch::generate_program({});
     const auto events = program->usage.events();

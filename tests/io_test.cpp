@@ -494,6 +494,45 @@ TEST(ColumnTables, ParseToTheSameProspectsAsTheCsvText) {
     EXPECT_EQ(usage[0].day, *refmatch::parse_date("2025-01-05"));
 }
 
+TEST(ColumnTables, AProgramsColumnsAreCheckedAllAtOnce) {
+    const auto v = test_vocabulary();
+    refmatch::program_columns c;
+    c.references = refmatch::table_columns{
+        column("id", {"R-1", "R-2", "R-3"}), column("name", {"A", "B", "C"}),
+        column("industry", {"52", "Fintech", "52"}),
+        column("status", {"active", "active", "resting"}), column("consents", {"quote", "", ""})};
+    c.prospects = refmatch::table_columns{column("id", {"P-1"}), column("country", {"Atlantis"})};
+    c.usage = refmatch::table_columns{column("reference_id", {"R-1", "R-2", "R-9"}),
+                                      column("activity", {"quote", "quote", "quote"}),
+                                      column("date", {"2025-01-05", "2025-01-06", "2025-01-07"})};
+    const auto errors = refmatch::check_program_columns(c, v, {});
+    std::vector<std::string> messages;
+    for (const auto& e : errors) messages.emplace_back(e.what());
+    // Every bad row of every table; R-2's use is not reported (its row exists), R-9's is.
+    EXPECT_EQ(messages,
+              (std::vector<std::string>{
+                  "references:2: field 'industry': expected a NAICS 2022 code, got 'Fintech'",
+                  "references:3: field 'status': expected one of candidate, active, paused, "
+                  "retired, got 'resting'",
+                  "prospects:1: field 'country': expected a country or region of UN M49, got "
+                  "'Atlantis'",
+                  "usage:3: field 'reference_id': expected a reference id of the program, got "
+                  "'R-9'"}));
+    // Without collecting, the first error is thrown; good columns make the program.
+    EXPECT_THROW((void)refmatch::read_program_columns(c, v, {}), refmatch::parse_error);
+    c.references =
+        refmatch::table_columns{column("id", {"R-1"}), column("name", {"A"}),
+                                column("status", {"active"}), column("consents", {"quote"})};
+    c.prospects.reset();
+    c.usage =
+        refmatch::table_columns{column("reference_id", {"R-1"}), column("activity", {"quote"}),
+                                column("date", {"2025-01-05"})};
+    EXPECT_TRUE(refmatch::check_program_columns(c, v, {}).empty());
+    const auto p = refmatch::read_program_columns(c, v, {}).assemble();
+    EXPECT_EQ(p->usage.size(), 1u);
+    EXPECT_TRUE(p->references.contains("R-1"));
+}
+
 TEST(ColumnTables, ErrorsNameTheRowAndField) {
     const auto v = test_vocabulary();
     // Row 1 (counted from 0) is reported as line 2: 0 is kept for column errors.

@@ -105,6 +105,7 @@ from refmatch._measurement import (  # noqa: F401
     write_report,
 )
 from refmatch._frames import (  # noqa: F401
+    check_frames,
     prospects_from_frame,
     references_from_frame,
     usage_from_frame,
@@ -204,6 +205,7 @@ __all__ = [
     "parse_references",
     "parse_taxonomy_csv",
     "parse_usage",
+    "check_frames",
     "prospects_from_frame",
     "request_year",
     "results_frame",

@@ -25,8 +25,9 @@ from refmatch._refmatch import (
 )
 
 #: Columns of a batch result, in order.
-RESULT_COLUMNS = ("prospect_id", "rank", "reference_id", "final", "base", "industry", "product",
-                  "geography", "size", "fatigue", "reason")
+RESULT_COLUMNS = ("prospect_id", "prospect_name", "rank", "reference_id", "reference_name",
+                  "final", "base", "industry", "product", "geography", "size", "fatigue", "used",
+                  "max_uses", "reason")
 
 _OPTION_DEFAULTS: dict = {
     "activity": None, "now": None, "weights": None, "fatigue_weight": 0.5,
@@ -175,6 +176,28 @@ def _engine_match(self: Engine, prospect: Any, k: int = 10, *, activity: Any = N
     return self._match(prospect, k, opts)
 
 
+def _engine_explain(self: Engine, prospect: Any, reference_id: str, k: int = 10, *,
+                    activity: Any = None, now: Any = None, weights: Any = None,
+                    fatigue_weight: float = 0.5, same_geography: str | None = None,
+                    same_sector: bool = False, cover_all_products: bool = False,
+                    min_score: float | None = None, exclusions: Sequence[str] = (),
+                    predicate: Callable | None = None, use_prospect_activity: bool = True,
+                    options: MatchOptions | None = None) -> Any:
+    """Why not this reference? How ``reference_id`` stands in ``match(prospect, k, ...)``.
+
+    Options as :meth:`Engine.match`. Returns a ReferenceExplanation: ``score`` (its MatchResult,
+    computed whether or not it is eligible), ``eligible``, ``rank`` among the eligible
+    references, ``returned``, the k-th result (``kth_reference_id``, ``kth_score``) and
+    ``reasons``, every reason it is not returned (cause and text: inactive, no consent, at its
+    limit until D, in cooldown until D, excluded, filtered out, below min_score, rejected by the
+    predicate, below the k-th score); ``summary`` says it in one line.
+    Raises NotFoundError for a reference not in the program.
+    """
+    explain = True
+    opts = _options(options, locals(), "explain")
+    return self._explain(prospect, reference_id, k, opts)
+
+
 def _engine_match_batch(self: Engine, prospects: Any = None, k: int = 10, *,
                         activity: Any = None, now: Any = None, weights: Any = None,
                         fatigue_weight: float = 0.5, same_geography: str | None = None,
@@ -193,9 +216,11 @@ def _engine_match_batch(self: Engine, prospects: Any = None, k: int = 10, *,
     callable(done, total) that may return False to cancel (MatchCancelled). Ctrl-C raises
     KeyboardInterrupt and stops the batch; the program is never changed by a match.
 
-    Returns a tidy DataFrame, one row per (prospect, rank): prospect_id, rank (1-based),
-    reference_id, final, base, industry, product, geography, size, fatigue, reason — or, with
-    as_frame=False, one list of MatchResult per prospect.
+    Returns a tidy DataFrame, one row per (prospect, rank): prospect_id, prospect_name, rank
+    (1-based), reference_id, reference_name, final, base, industry, product, geography, size,
+    fatigue, used and max_uses (the quota of the activity in force: Int64, missing without an
+    activity or without a limit), reason — or, with as_frame=False, one list of MatchResult per
+    prospect.
     """
     opts = _options(options, locals(), "match_batch")
     bar = _Progress(progress, "matching")
@@ -206,7 +231,10 @@ def _engine_match_batch(self: Engine, prospects: Any = None, k: int = 10, *,
         bar.close()
     if not as_frame:
         return out
-    return pd.DataFrame(out, columns=list(RESULT_COLUMNS))
+    frame = pd.DataFrame(out, columns=list(RESULT_COLUMNS))
+    for name in ("used", "max_uses"):
+        frame[name] = pd.array(out[name], dtype="Int64")
+    return frame
 
 
 def _engine_gaps(self: Engine, prospects: Any = None, *, threshold: float = 0.5,
@@ -246,6 +274,7 @@ def _engine_from_state(version: int, program: Program, kernel: str) -> Engine:
 
 
 Engine.match = _engine_match
+Engine.explain = _engine_explain
 Engine.match_batch = _engine_match_batch
 Engine.gaps = _engine_gaps
 Engine.__reduce__ = _engine_reduce

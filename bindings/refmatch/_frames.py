@@ -27,14 +27,16 @@ from refmatch._refmatch import (
     Product,
     ProductCatalog,
     Program,
-    ProgramTables,
     ProspectBatch,
     QuotaLimit,
     QuotaPolicy,
     ReferenceStatus,
     Vocabulary,
+    _utilisation_columns,
+    check_program_columns,
     parse_references_columns,
     parse_usage_columns,
+    read_program_columns,
     standard_vocabulary,
 )
 
@@ -256,24 +258,12 @@ def _products(products: Any) -> ProductCatalog:
     return ProductCatalog(list(products))
 
 
-def from_frames(vocabulary: Vocabulary | None = None, *, products: Any = None,
-                references: pd.DataFrame | None = None, prospects: pd.DataFrame | None = None,
-                usage: pd.DataFrame | None = None,
-                quotas: Mapping[Any, QuotaLimit] | pd.DataFrame | None = None) -> Program:
-    """Builds a program from DataFrames.
-
-    vocabulary: the program's codes; by default the standard one (NAICS 2022, UN M49, default size
-    bands) with ``products`` (a ProductCatalog, Product objects, ids, or a DataFrame with id,
-    name, family). references / prospects / usage: DataFrames with the columns of the CSV files.
-    quotas: {activity: QuotaLimit} or a DataFrame with activity, max_uses, window_days,
-    cooldown_days; with the standard vocabulary, an activity name it does not know is registered
-    as a custom activity type (as in quotas.csv). All or nothing: on an error no program is
-    returned.
-    """
+def _vocabulary_and_policy(vocabulary: Vocabulary | None, products: Any,
+                           quotas: Mapping[Any, QuotaLimit] | pd.DataFrame | None) -> tuple:
+    """The vocabulary and default quotas of a program from frames: products and the quota table
+    first (the quota table may declare custom activity types), as in every program."""
     if vocabulary is not None and products is not None:
         raise TypeError("give either a vocabulary or products, not both")
-    # The tables in the order of every program (products and quotas make the vocabulary, then
-    # references, prospects, usage); ProgramTables.assemble builds the program, as loaders do.
     items: list = []
     if quotas is not None:
         if isinstance(quotas, pd.DataFrame):
@@ -294,14 +284,104 @@ def from_frames(vocabulary: Vocabulary | None = None, *, products: Any = None,
     policy = QuotaPolicy()
     for activity, limit in items:
         policy.set(vocabulary.activities.at(activity) if isinstance(activity, str) else activity, limit)
-    tables = ProgramTables(vocabulary, quotas=policy)
-    if references is not None:
-        tables.references = references_from_frame(references, vocabulary)
-    if prospects is not None:
-        tables.prospects = list(prospects_from_frame(prospects, vocabulary))
-    if usage is not None:
-        tables.usage = usage_from_frame(usage, vocabulary)
+    return vocabulary, policy
+
+
+_FRAME_SOURCES = {"references frame": "references", "prospects frame": "prospects",
+                  "usage frame": "usage"}
+
+
+def _frames_columns(vocabulary: Vocabulary, frames: Mapping[str, pd.DataFrame | None]) -> dict:
+    return {table: None if frame is None else _frame_columns(frame, vocabulary)
+            for table, frame in frames.items()}
+
+
+def from_frames(vocabulary: Vocabulary | None = None, *, products: Any = None,
+                references: pd.DataFrame | None = None, prospects: pd.DataFrame | None = None,
+                usage: pd.DataFrame | None = None,
+                quotas: Mapping[Any, QuotaLimit] | pd.DataFrame | None = None,
+                errors: str = "raise") -> Program:
+    """Builds a program from DataFrames.
+
+    vocabulary: the program's codes; by default the standard one (NAICS 2022, UN M49, default size
+    bands) with ``products`` (a ProductCatalog, Product objects, ids, or a DataFrame with id,
+    name, family). references / prospects / usage: DataFrames with the columns of the CSV files.
+    quotas: {activity: QuotaLimit} or a DataFrame with activity, max_uses, window_days,
+    cooldown_days; with the standard vocabulary, an activity name it does not know is registered
+    as a custom activity type (as in quotas.csv). All or nothing: on an error no program is
+    returned. errors: "raise" (the first error, a ParseError naming frame, row and index) or
+    "collect": then every problem of the frames is raised at once, a ParseError whose
+    ``problems`` attribute is the DataFrame of :func:`check_frames`.
+    """
+    if errors not in ("raise", "collect"):
+        raise ValueError(f"errors: expected 'raise' or 'collect', got {errors!r}")
+    if errors == "collect":
+        problems = check_frames(vocabulary, products=products, references=references,
+                                prospects=prospects, usage=usage, quotas=quotas)
+        if len(problems):
+            error = ParseError(f"{len(problems)} problem(s) in the frames; the first: "
+                               f"{problems['message'].iloc[0]}")
+            error.problems = problems
+            raise error
+    vocabulary, policy = _vocabulary_and_policy(vocabulary, products, quotas)
+    # The tables in the order of every program (products and quotas make the vocabulary, then
+    # references, prospects, usage); ProgramTables.assemble builds the program, as loaders do.
+    frames = {"references": references, "prospects": prospects, "usage": usage}
+    try:
+        tables = read_program_columns(vocabulary, policy, **_frames_columns(vocabulary, frames))
+    except ParseError as error:
+        frame = frames.get(_FRAME_SOURCES.get(error.file or "", ""))
+        if frame is None:
+            raise
+        raise _row_error(error, frame, error.file) from None
     return tables.assemble()
+
+
+#: Columns of :func:`check_frames`.
+PROBLEM_COLUMNS = ("table", "row", "index", "field", "expected", "found", "message")
+
+
+def check_frames(vocabulary: Vocabulary | None = None, *, products: Any = None,
+                 references: pd.DataFrame | None = None, prospects: pd.DataFrame | None = None,
+                 usage: pd.DataFrame | None = None,
+                 quotas: Mapping[Any, QuotaLimit] | pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every problem of the frames :func:`from_frames` would be given, instead of the first.
+
+    The same arguments as from_frames; the frames are read by the C++ record parser collecting
+    errors (each table keeps going past a bad row, usage is checked against every row's id, so
+    a bad reference is reported once), and when every row reads, the program is assembled, its
+    error one more row. Returns a DataFrame, one row per problem, in table order: table
+    ('references', 'prospects', 'usage', or 'program' for a rule across tables), row (0-based
+    position in the frame; None for a column error), index (the row's index label), field,
+    expected, found and message. Empty: from_frames builds the program.
+    """
+    vocabulary, policy = _vocabulary_and_policy(vocabulary, products, quotas)
+    frames = {"references": references, "prospects": prospects, "usage": usage}
+    found = check_program_columns(vocabulary, policy, **_frames_columns(vocabulary, frames))
+    rows = []
+    for e in found:
+        table = _FRAME_SOURCES.get(e["file"], e["file"])
+        frame = frames.get(table)
+        row = e["line"] - 1 if e["line"] else None
+        index = frame.index[row] if frame is not None and row is not None else None
+        message = e["message"]
+        if frame is not None:
+            message = str(_row_error(_as_parse_error(e), frame, e["file"]))
+        rows.append({"table": table, "row": row, "index": index, "field": e["field"] or None,
+                     "expected": e["expected"], "found": e["found"], "message": message})
+    out = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
+    out["row"] = out["row"].astype("Int64")
+    return out
+
+
+def _as_parse_error(e: Mapping[str, Any]) -> ParseError:
+    error = ParseError(e["message"])
+    error.file = e["file"]
+    error.line = e["line"] or None
+    error.field = e["field"] or None
+    error.expected = e["expected"]
+    error.found = e["found"]
+    return error
 
 
 def _dates(values: list) -> pd.Series:
@@ -373,6 +453,31 @@ def quotas_frame(program: Program) -> pd.DataFrame:
     return frame
 
 
+#: Columns of :func:`utilisation_frame`.
+UTILISATION_COLUMNS = ("reference_id", "name", "status", "activity", "used", "max_uses",
+                       "window_days", "cooldown_days", "last_use", "cooldown_end", "headroom",
+                       "never_used", "eligible", "reason")
+
+
+def utilisation_frame(program: Program, now: Any, *, activity: Any = None,
+                      active_only: bool = False) -> pd.DataFrame:
+    """Utilisation on ``now``: one row per reference x activity it consents to, the quota as the
+    engine evaluates it (the numbers ``refmatch stats`` counts and ``refmatch utilisation``
+    lists): reference_id, name, status, activity, used (in the window ending on now), max_uses
+    (None: no limit), window_days, cooldown_days, last_use, cooldown_end (while a cooldown runs),
+    headroom (uses left; None without limit), never_used, eligible (active and within its
+    quota) and reason ('used 2 of 2 in 365 days', 'in cooldown until ...', 'paused', or
+    'eligible'). activity: only that activity; active_only: only active references.
+    """
+    columns = _utilisation_columns(program, now, activity, active_only)
+    out = pd.DataFrame(columns, columns=list(UTILISATION_COLUMNS))
+    for name in ("max_uses", "headroom"):
+        out[name] = pd.array(columns[name], dtype="Int64")
+    for name in ("last_use", "cooldown_end"):
+        out[name] = _dates(columns[name])
+    return out
+
+
 def to_frames(program: Program) -> dict:
     """All tables of the program: {'products', 'quotas', 'references', 'prospects', 'usage'}."""
     return {"products": products_frame(program), "quotas": quotas_frame(program),
@@ -381,9 +486,11 @@ def to_frames(program: Program) -> dict:
 
 
 Program.from_frames = staticmethod(from_frames)
+Program.check_frames = staticmethod(check_frames)
 Program.references_frame = references_frame
 Program.prospects_frame = prospects_frame
 Program.usage_frame = usage_frame
 Program.products_frame = products_frame
 Program.quotas_frame = quotas_frame
 Program.to_frames = to_frames
+Program.utilisation_frame = utilisation_frame

@@ -47,11 +47,13 @@ _CACHE_SIZE = 4
 def result_meta() -> pd.DataFrame:
     """An empty DataFrame with the columns and dtypes of a batch result (Dask's ``meta``)."""
     return pd.DataFrame({
-        "prospect_id": pd.Series(dtype=object), "rank": pd.Series(dtype="int32"),
-        "reference_id": pd.Series(dtype=object), "final": pd.Series(dtype="float64"),
+        "prospect_id": pd.Series(dtype=object), "prospect_name": pd.Series(dtype=object),
+        "rank": pd.Series(dtype="int32"), "reference_id": pd.Series(dtype=object),
+        "reference_name": pd.Series(dtype=object), "final": pd.Series(dtype="float64"),
         "base": pd.Series(dtype="float64"), "industry": pd.Series(dtype="float64"),
         "product": pd.Series(dtype="float64"), "geography": pd.Series(dtype="float64"),
         "size": pd.Series(dtype="float64"), "fatigue": pd.Series(dtype="float64"),
+        "used": pd.Series(dtype="Int64"), "max_uses": pd.Series(dtype="Int64"),
         "reason": pd.Series(dtype=object)}, columns=list(RESULT_COLUMNS))
 
 

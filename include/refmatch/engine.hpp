@@ -7,6 +7,7 @@
 #include <refmatch/detail/engine/match_snapshot.hpp>
 #include <refmatch/detail/engine/match_workspace.hpp>
 #include <refmatch/error.hpp>
+#include <refmatch/explanation.hpp>
 #include <refmatch/match.hpp>
 #include <refmatch/program.hpp>
 #include <refmatch/scan_kernel.hpp>
@@ -108,6 +109,27 @@ public:
     [[nodiscard]] std::vector<std::vector<match_result>> match_batch(
         std::span<const prospect> prospects, std::size_t k, const match_options& options = {},
         const batch_options& batch = {}) const;
+
+    /// Why the reference `reference_id` is, or is not, among `match(p, k, options)`: its score
+    /// as the match computes it (also when it is not eligible), its rank among the eligible
+    /// references, the k-th result, and every eligibility rule it fails (inactive, no consent,
+    /// at its limit until D, in cooldown until D, excluded, filtered out, below min_score,
+    /// rejected by the predicate) or that it ranks after the k-th result. Each rule is asked of
+    /// its one home: the match's filter tables, `evaluate_quota`, the exclusion lists; the rank
+    /// comes from the match itself (a second match above the reference's score).
+    ///
+    /// **Complexity:** two matches (k, then every eligible reference scoring at least as well)
+    /// plus O(window days · log m) for the day an at-limit quota lifts. The ledger is read once
+    /// per step, so a use recorded meanwhile may show in one step and not in another.
+    /// @throws not_found_error for a reference not in the program; as `match` otherwise.
+    [[nodiscard]] reference_explanation explain(const prospect& p, std::string_view reference_id,
+                                                std::size_t k,
+                                                const match_options& options = {}) const;
+    /// `explain` for the prospect with this id in the program's prospect store.
+    /// @throws not_found_error for an unknown prospect or reference; as `match` otherwise.
+    [[nodiscard]] reference_explanation explain(std::string_view prospect_id,
+                                                std::string_view reference_id, std::size_t k,
+                                                const match_options& options = {}) const;
 
     /// Rebuilds the snapshot if the reference store changed since it was built; returns whether
     /// it did. Cheap (one version comparison) when nothing changed.

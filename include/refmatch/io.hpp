@@ -160,6 +160,33 @@ using table_columns = std::vector<table_column>;
     const table_columns& table, const vocabulary& vocab, const read_options& options = {},
     const std::function<bool(std::string_view)>& known_reference = {});
 
+/// The record tables of a program held as columns (DataFrames, say); any may be absent. Each is
+/// named in messages by its `*_name`.
+struct program_columns {
+    std::optional<table_columns> references, prospects, usage;
+    std::string references_name = "references", prospects_name = "prospects", usage_name = "usage";
+};
+
+/// The columns counterpart of `read_program_tables`: references, prospects, then usage (whose
+/// reference ids must name a row of the references table), each against `vocab` (its products
+/// and activity types: the products and quota tables already read), with `quotas` the program's
+/// defaults. With `errors` null the first error is thrown; with `errors` set every error is
+/// appended, each table keeps its good rows, and usage is checked against the `id` of every row
+/// of the references table, bad rows included (a bad reference is reported once).
+/// **Complexity:** linear in the cells. **Thread safety:** reentrant.
+[[nodiscard]] program_tables read_program_columns(const program_columns& columns,
+                                                  std::shared_ptr<const vocabulary> vocab,
+                                                  const quota_policy& quotas,
+                                                  std::vector<parse_error>* errors = nullptr);
+
+/// Every problem of a program's columns, in table order: `read_program_columns` collecting
+/// errors, then, when every row reads, `program_tables::assemble`, whose validation_error (a
+/// rule across tables) is one more error, its file "program". Empty: the columns make a program.
+/// **Complexity:** linear in the cells. **Thread safety:** reentrant.
+[[nodiscard]] std::vector<parse_error> check_program_columns(
+    const program_columns& columns, std::shared_ptr<const vocabulary> vocab,
+    const quota_policy& quotas);
+
 // --- Tables as files --------------------------------------------------------------------------
 // load_*: read a file (format from its extension; messages name the file by its file name).
 // save_*: write a file atomically (temporary file + rename).
@@ -252,7 +279,9 @@ inline constexpr int program_state_version = 2;
                                                     const program_progress_callback& progress = {});
 
 /// Writes the five tables of a program into `directory` (created if needed) in `format`, each
-/// file atomically; a file of the same table in the other format is removed afterwards.
+/// file atomically; a file of the same table in the other format is removed afterwards. A code
+/// that is an alias of the program's taxonomy unknown to the standard ones (`add_alias("UK",
+/// ...)`) is written as the code it stands for, so that `load_program` reads the directory back.
 void save_program(const program& p, const std::filesystem::path& directory,
                   file_format format = file_format::csv);
 

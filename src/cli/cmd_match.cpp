@@ -26,6 +26,7 @@ struct match_command_options {
     std::string industry, country;
     std::vector<std::string> products;
     std::optional<int> size_band;
+    std::string why;  // a reference id: explain where it stands
     bool json = false;
 };
 
@@ -54,6 +55,41 @@ nlohmann::ordered_json to_json(const match_result& r, const activity_catalog& ac
             {"utilisation", r.quota->utilisation}};
     }
     return j;
+}
+
+nlohmann::ordered_json to_json(const reference_explanation& e, const activity_catalog& activities) {
+    nlohmann::ordered_json reasons = nlohmann::ordered_json::array();
+    for (const auto& r : e.reasons)
+        reasons.push_back({{"cause", std::string(to_string(r.cause))}, {"text", r.text}});
+    const auto or_null = [](const auto& v) {
+        return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+    };
+    return {{"reference_id", e.reference_id},
+            {"name", e.reference_name},
+            {"eligible", e.eligible},
+            {"rank", or_null(e.rank)},
+            {"returned", e.returned},
+            {"kth_reference_id", or_null(e.kth_reference_id)},
+            {"kth_score", or_null(e.kth_score)},
+            {"reasons", std::move(reasons)},
+            {"score", to_json(e.score, activities)}};
+}
+
+// "Why not R-0042?": where the reference stands, under the results table.
+void print_why(const reference_explanation& e) {
+    std::cout << "\nWhy " << (e.returned ? "" : "not ") << e.reference_id;
+    if (!e.reference_name.empty()) std::cout << " " << e.reference_name;
+    std::cout << "?\n  final " << fixed(e.score.final_score) << " · base "
+              << fixed(e.score.base_score) << " · fatigue " << fixed(e.score.fatigue_factor)
+              << " · used " << quota_text(e.score) << " · " << e.score.reason << '\n';
+    std::cout << "  "
+              << (e.eligible ? "eligible, rank " + std::to_string(*e.rank) : "not eligible");
+    if (e.kth_reference_id)
+        std::cout << " · result " << e.k << " is " << *e.kth_reference_id << " at "
+                  << fixed(*e.kth_score);
+    std::cout << '\n';
+    if (e.returned) std::cout << "  " << e.summary() << '\n';
+    for (const auto& r : e.reasons) std::cout << "  - " << r.text << '\n';
 }
 
 int run_match(const match_command_options& opts) {
@@ -90,6 +126,8 @@ int run_match(const match_command_options& opts) {
     }
     engine e(*prog);
     const auto results = e.match(p, opts.flags.k, options);
+    std::optional<reference_explanation> why;
+    if (!opts.why.empty()) why = e.explain(p, opts.why, opts.flags.k, options);
     const vocabulary& v = *prog->vocab;
     std::string activity_name;  // empty: no activity in force
     if (options.activity)
@@ -104,6 +142,7 @@ int run_match(const match_command_options& opts) {
                                                : nlohmann::ordered_json(activity_name)},
             {"results", nlohmann::ordered_json::array()}};
         for (const auto& r : results) out["results"].push_back(to_json(r, v.activities));
+        if (why) out["why"] = to_json(*why, v.activities);
         std::cout << out.dump(2) << '\n';
         return 0;
     }
@@ -123,6 +162,7 @@ int run_match(const match_command_options& opts) {
               << " active references\n\n";
     if (results.empty()) {
         std::cout << "No eligible reference.\n";
+        if (why) print_why(*why);
         return 0;
     }
     std::cout << pad_to(" #", 4) << pad_to("reference", 11) << pad_to("name", 28)
@@ -141,6 +181,7 @@ int run_match(const match_command_options& opts) {
                   << pad_to(fixed(r.components.size, 2), 6) << pad_to(quota_text(r), 6) << r.reason
                   << '\n';
     }
+    if (why) print_why(*why);
     return 0;
 }
 
@@ -165,6 +206,8 @@ void add_match(CLI::App& app, std::vector<command>& commands) {
                       ->delimiter(',');
     auto* size = sub->add_option("--size-band", opts->size_band, "Size band 0..5");
     for (auto* o : {ind, ctry, prods, size}) o->excludes(id)->excludes(file);
+    sub->add_option("--why", opts->why,
+                    "A reference id: say where it stands, and every reason it is not returned");
     sub->add_flag("--json", opts->json, "Print JSON instead of a table");
     commands.push_back({sub, [opts] {
                             if (opts->prospect_id.empty() && opts->prospects_file.empty() &&

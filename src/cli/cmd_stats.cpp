@@ -8,6 +8,7 @@
 #include <refmatch/generator.hpp>
 #include <refmatch/io.hpp>
 #include <refmatch/quota_state.hpp>
+#include <refmatch/utilisation.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -104,8 +105,8 @@ void print_counts(const std::string& title, std::vector<std::pair<std::string, s
 int run_stats(const stats_options& o) {
     const auto p = open_program(o.program);
     const auto& v = *p->vocab;
-    const auto reader = p->usage.read();
-    const std::optional<date> first = reader.first_day(), last = default_day(*p, today());
+    const std::optional<date> first = p->usage.read().first_day(), last = default_day(*p, today());
+    const std::size_t events = p->usage.size();
     date now;
     std::string now_source;
     if (!o.now.empty()) {
@@ -121,11 +122,8 @@ int run_stats(const stats_options& o) {
         now_source = "no usage recorded: fixed default";
     }
 
-    // The one quota rule with the holds as its input: the headroom agrees with the matches.
+    // Live holds count as uses in the quota figures, as they do in matches.
     const auto holds = open_holds(o.program, now);
-    const auto holds_of = [&](const reference_customer& r, activity_id a) {
-        return holds ? holds->days(r.id, a) : std::span<const date>{};
-    };
 
     std::map<reference_status, std::size_t> by_status;
     std::map<std::string, std::size_t> by_sector, by_region;
@@ -149,20 +147,20 @@ int run_stats(const stats_options& o) {
             const auto region = v.geography.ancestor_at_depth(s.codes.geography, 1);
             ++by_region[v.geography.code(region) + "  " + v.geography.title(region)];
         }
-        for (const auto& c : r.consents) {
-            const auto a = c.activity.value;
-            ++consenting[a];
-            if (r.status != reference_status::active) continue;
-            ++consenting_active[a];
-            const auto q =
-                evaluate_quota(r, c.activity, p->quotas, reader, now, holds_of(r, c.activity));
-            const bool full = q.at_limit;
-            const bool cooldown = q.cooling_down;
-            if (full) ++at_quota[a];
-            if (cooldown) ++cooling[a];
-            if (!full && !cooldown) ++headroom[a];
-        }
     });
+    // Consent and quota counts from the utilisation rows (`refmatch utilisation` lists them),
+    // with the live holds: the headroom agrees with the matches.
+    utilisation_options uo;
+    uo.holds = holds.get();
+    for (const auto& row : utilisation(*p, now, uo)) {
+        const auto a = row.quota.activity.value;
+        ++consenting[a];
+        if (row.status != reference_status::active) continue;
+        ++consenting_active[a];
+        if (row.quota.at_limit) ++at_quota[a];
+        if (row.quota.cooling_down) ++cooling[a];
+        if (!row.quota.at_limit && !row.quota.cooling_down) ++headroom[a];
+    }
 
     double pipeline = 0;
     std::size_t prospects = 0;
@@ -175,7 +173,7 @@ int run_stats(const stats_options& o) {
     std::cout << "  references     " << total << '\n';
     std::cout << "  prospects      " << prospects << " (pipeline " << grouped(pipeline) << ")\n";
     std::cout << "  products       " << v.products.size() << '\n';
-    std::cout << "  usage events   " << reader.size();
+    std::cout << "  usage events   " << events;
     if (first) std::cout << " (" << format_date(*first) << " to " << format_date(*last) << ")";
     std::cout << '\n';
     std::cout << "  as of          " << format_date(now) << " (" << now_source << ")\n";

@@ -17,6 +17,7 @@ struct command {
 
 void add_validate(CLI::App& app, std::vector<command>& commands);
 void add_stats(CLI::App& app, std::vector<command>& commands);
+void add_utilisation(CLI::App& app, std::vector<command>& commands);
 void add_generate(CLI::App& app, std::vector<command>& commands);
 void add_match(CLI::App& app, std::vector<command>& commands);
 void add_match_batch(CLI::App& app, std::vector<command>& commands);

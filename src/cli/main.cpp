@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     std::vector<refmatch::cli::command> commands;
     refmatch::cli::add_validate(app, commands);
     refmatch::cli::add_stats(app, commands);
+    refmatch::cli::add_utilisation(app, commands);
     refmatch::cli::add_generate(app, commands);
     refmatch::cli::add_match(app, commands);
     refmatch::cli::add_match_batch(app, commands);

@@ -183,6 +183,24 @@ program_sources sources_of(const std::array<std::optional<fs::path>, 5>& paths) 
     return s;
 }
 
+// The records with codes a program directory can hold: load_program reads with the standard
+// taxonomies, which do not know an alias the program's own taxonomy was given (`add_alias`);
+// such an alias is written as the code it stands for. Other codes are kept as they are.
+template <class Record>
+std::vector<Record> with_loadable_codes(std::vector<Record> records, const vocabulary& v) {
+    static const taxonomy industries = naics2022();
+    static const taxonomy geography = m49_geography();
+    const auto fix = [](std::string& code, const taxonomy& own, const taxonomy& standard) {
+        if (code.empty() || standard.find(code)) return;
+        if (const auto n = own.find(code)) code = own.code(*n);
+    };
+    for (auto& r : records) {
+        fix(r.industry, v.industries, industries);
+        fix(r.country, v.geography, geography);
+    }
+    return records;
+}
+
 }  // namespace
 
 std::optional<fs::path> detail::table_file(const fs::path& directory, table_kind kind) {
@@ -287,8 +305,8 @@ void save_program(const program& p, const fs::path& directory, file_format forma
     const auto path = [&](table_kind kind) { return directory / file_name(kind, format); };
     save_products(path(table_kind::products), v.products);
     save_quotas(path(table_kind::quotas), p.quotas, v.activities);
-    save_references(path(table_kind::references), p.references.all(), v);
-    save_prospects(path(table_kind::prospects), p.prospects.all(), v);
+    save_references(path(table_kind::references), with_loadable_codes(p.references.all(), v), v);
+    save_prospects(path(table_kind::prospects), with_loadable_codes(p.prospects.all(), v), v);
     save_usage(path(table_kind::usage), p.usage.events(), v);
     const auto other = format == file_format::csv ? file_format::json : file_format::csv;
     for (const auto kind : all_kinds) {
@@ -410,7 +428,16 @@ std::vector<parse_error> check_file(const fs::path& path) {
             const auto refs = sibling(table_kind::references);
             const auto ids = refs ? reference_ids(*refs) : std::unordered_set<std::string>{};
             std::function<bool(std::string_view)> known;
-            if (refs) known = [&](std::string_view id) { return ids.count(std::string(id)) != 0; };
+            if (refs && ids.empty()) {
+                // An unreadable references file (UTF-16, say) is said once, not on every use.
+                errors.push_back(parse_error(
+                    path.filename().string(), 0, "reference_id",
+                    "a references table to check reference ids against",
+                    refs->filename().string() +
+                        " beside it has no readable reference: reference ids not checked"));
+            } else if (refs) {
+                known = [&](std::string_view id) { return ids.count(std::string(id)) != 0; };
+            }
             (void)parse_usage(text, format, *vocab, options, known);
             break;
         }

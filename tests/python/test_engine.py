@@ -123,15 +123,22 @@ def test_batch_frame_equals_single_matches(sample_program: refmatch.Program,
                                            sample_engine: refmatch.Engine) -> None:
     prospects = sample_program.prospects.all()[:60]
     frame = sample_engine.match_batch(prospects, k=5, now=NOW, threads=2)
-    assert list(frame.columns) == ["prospect_id", "rank", "reference_id", "final", "base",
-                                   "industry", "product", "geography", "size", "fatigue", "reason"]
+    assert list(frame.columns) == ["prospect_id", "prospect_name", "rank", "reference_id",
+                                   "reference_name", "final", "base", "industry", "product",
+                                   "geography", "size", "fatigue", "used", "max_uses", "reason"]
     rows = []
     for p in prospects:
         for rank, r in enumerate(sample_engine.match(p, k=5, now=NOW), start=1):
-            rows.append((p.id, rank, r.reference_id, r.final, r.base, r.industry, r.product,
-                         r.geography, r.size, r.fatigue, r.reason))
+            q = r.quota
+            rows.append((p.id, p.name, rank, r.reference_id,
+                         sample_program.references[r.reference_id].name, r.final, r.base,
+                         r.industry, r.product, r.geography, r.size, r.fatigue,
+                         None if q is None else q.used, None if q is None else q.max_uses,
+                         r.reason))
     expected = pd.DataFrame(rows, columns=frame.columns)
     expected["rank"] = expected["rank"].astype(np.int32)
+    for name in ("used", "max_uses"):
+        expected[name] = expected[name].astype("Int64")
     pd.testing.assert_frame_equal(frame, expected, check_exact=True)
     lists = sample_engine.match_batch(prospects, k=5, now=NOW, as_frame=False)
     assert [len(x) for x in lists] == frame.groupby("prospect_id", sort=False).size().tolist()

@@ -1,10 +1,13 @@
-"""docs/notebooks/quickstart.ipynb runs headless, and its numbers are the ones refmatch gives here."""
+"""docs/notebooks/quickstart.ipynb runs headless, and its numbers are the ones refmatch gives here;
+every notebook of docs/notebooks runs with `jupyter nbconvert --execute`, as docs/python.md says."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -94,3 +97,28 @@ def test_quickstart_notebook_runs_and_shows_real_values(monkeypatch: pytest.Monk
     errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]
     assert not errors
+
+
+NOTEBOOKS = sorted(NOTEBOOK.parent.glob("*.ipynb"))
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebooks_run_with_jupyter_nbconvert_as_documented(path: Path, tmp_path: Path) -> None:
+    # docs/python.md's headless command: Debian's jupyter, its python3 kernel, refmatch on
+    # PYTHONPATH. Every code cell runs and none ends in an error.
+    jupyter = shutil.which("jupyter")
+    if jupyter is None or shutil.which("jupyter-nbconvert") is None:
+        pytest.skip("jupyter nbconvert is not installed (jupyter-nbconvert, jupyter-notebook)")
+    package_root = str(Path(refmatch.__file__).resolve().parents[1])
+    env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1", PYTHONPATH=os.pathsep.join(
+        [package_root] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    done = subprocess.run(
+        [jupyter, "nbconvert", "--to", "notebook", "--execute", "--output-dir", str(tmp_path),
+         "--ExecutePreprocessor.timeout=300", str(path)],
+        cwd=path.parent, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    executed = nbformat.read(tmp_path / path.name, as_version=4)
+    code = [c for c in executed.cells if c.cell_type == "code"]
+    assert code and all(c.execution_count is not None for c in code)
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]

@@ -74,9 +74,21 @@ inline bool same_at(const taxonomy& t, std::optional<taxonomy::node_id> a,
     return x && y && *x == *y;
 }
 
-// Every eligible reference with its scores, best first (final desc, id asc); the top k.
-inline std::vector<scored> match(const program& prog, const prospect& p, std::size_t k,
-                                 const match_options& o) {
+// One reference judged for a prospect: its score, computed whether or not it is eligible (the
+// fatigue of an at-limit reference is the full phi), and each eligibility rule it fails.
+struct assessment {
+    scored s;
+    bool inactive = false, excluded = false, sector = false, geography = false, products = false;
+    bool no_consent = false, at_limit = false, cooling = false, below_min = false,
+         predicate = false;
+    [[nodiscard]] bool eligible() const {
+        return !(inactive || excluded || sector || geography || products || no_consent ||
+                 at_limit || cooling || below_min || predicate);
+    }
+};
+
+inline assessment assess(const program& prog, const prospect& p, const reference_customer& r,
+                         const match_options& o, const std::vector<usage_event>& events) {
     const vocabulary& v = *prog.vocab;
     const auto p_ind = node_of(v.industries, p.industry);
     const auto p_geo = node_of(v.geography, p.country);
@@ -84,54 +96,51 @@ inline std::vector<scored> match(const program& prog, const prospect& p, std::si
     const bool has_activity = o.activity || (o.use_prospect_activity && p.activity);
     const activity_id act = o.activity ? *o.activity : p.activity.value_or(activity_id{});
     const date now = o.now.value_or(date{});
-    const std::vector<usage_event> events = prog.usage.events();
     std::set<std::string> excluded(p.exclusions.begin(), p.exclusions.end());
     excluded.insert(o.exclusions.begin(), o.exclusions.end());
     const int bands = v.sizes.count();
 
-    std::vector<scored> out;
-    for (const reference_customer& r : prog.references.all()) {
-        if (r.status != reference_status::active) continue;
-        if (excluded.count(r.id)) continue;
-        const auto r_ind = node_of(v.industries, r.industry);
-        const auto r_geo = node_of(v.geography, r.country);
+    assessment a;
+    a.inactive = r.status != reference_status::active;
+    a.excluded = excluded.count(r.id) > 0;
+    const auto r_ind = node_of(v.industries, r.industry);
+    const auto r_geo = node_of(v.geography, r.country);
 
-        scored s;
-        s.id = r.id;
-        s.components.industry = similarity(v.industries, p_ind, r_ind);
-        s.components.geography = similarity(v.geography, p_geo, r_geo);
-        const std::set<std::string> uses(r.products.begin(), r.products.end());
-        std::size_t common = 0;
-        for (const auto& id : wanted) common += uses.count(id);
-        s.components.product =
-            wanted.empty() ? 0.0 : static_cast<double>(common) / static_cast<double>(wanted.size());
-        if (p.size && r.size)
-            s.components.size =
-                bands == 1 ? 1.0
-                           : 1.0 - static_cast<double>(std::abs(int{*p.size} - int{*r.size})) /
-                                       static_cast<double>(bands - 1);
-        const auto& w = o.weights;
-        s.base_score = (w.industry * s.components.industry + w.product * s.components.product +
-                        w.geography * s.components.geography + w.size * s.components.size) /
-                       (w.industry + w.product + w.geography + w.size);
+    scored& s = a.s;
+    s.id = r.id;
+    s.components.industry = similarity(v.industries, p_ind, r_ind);
+    s.components.geography = similarity(v.geography, p_geo, r_geo);
+    const std::set<std::string> uses(r.products.begin(), r.products.end());
+    std::size_t common = 0;
+    for (const auto& id : wanted) common += uses.count(id);
+    s.components.product =
+        wanted.empty() ? 0.0 : static_cast<double>(common) / static_cast<double>(wanted.size());
+    if (p.size && r.size)
+        s.components.size = bands == 1
+                                ? 1.0
+                                : 1.0 - static_cast<double>(std::abs(int{*p.size} - int{*r.size})) /
+                                            static_cast<double>(bands - 1);
+    const auto& w = o.weights;
+    s.base_score = (w.industry * s.components.industry + w.product * s.components.product +
+                    w.geography * s.components.geography + w.size * s.components.size) /
+                   (w.industry + w.product + w.geography + w.size);
 
-        // Hard filters.
-        if (o.same_sector && !same_at(v.industries, p_ind, r_ind, 1)) continue;
-        if (o.same_geography == geography_level::region && !same_at(v.geography, p_geo, r_geo, 1))
-            continue;
-        if (o.same_geography == geography_level::sub_region &&
-            !same_at(v.geography, p_geo, r_geo, 2))
-            continue;
-        if (o.same_geography == geography_level::country && !(p_geo && r_geo && *p_geo == *r_geo))
-            continue;
-        if (o.cover_all_products && common != wanted.size()) continue;
+    // Hard filters.
+    a.sector = o.same_sector && !same_at(v.industries, p_ind, r_ind, 1);
+    a.geography =
+        (o.same_geography == geography_level::region && !same_at(v.geography, p_geo, r_geo, 1)) ||
+        (o.same_geography == geography_level::sub_region &&
+         !same_at(v.geography, p_geo, r_geo, 2)) ||
+        (o.same_geography == geography_level::country && !(p_geo && r_geo && *p_geo == *r_geo));
+    a.products = o.cover_all_products && common != wanted.size();
 
-        double u = 0.0;
-        if (has_activity) {
-            const activity_consent* consent = nullptr;
-            for (const auto& c : r.consents)
-                if (c.activity == act) consent = &c;
-            if (!consent) continue;
+    double u = 0.0;
+    if (has_activity) {
+        const activity_consent* consent = nullptr;
+        for (const auto& c : r.consents)
+            if (c.activity == act) consent = &c;
+        a.no_consent = consent == nullptr;
+        if (consent) {
             const quota_limit limit = consent->limit ? *consent->limit : prog.quotas.limit(act);
             std::uint32_t used = 0;
             bool cooling = false;
@@ -151,16 +160,27 @@ inline std::vector<scored> match(const program& prog, const prospect& p, std::si
                     if ((gap < 0 ? -gap : gap) < static_cast<long>(limit.cooldown_days))
                         cooling = true;
                 }
-            if (limit.max_uses && used >= *limit.max_uses) continue;
-            if (cooling) continue;
+            a.at_limit = limit.max_uses && used >= *limit.max_uses;
+            a.cooling = cooling;
             s.used = used;
             if (limit.max_uses)
                 u = std::min(1.0, static_cast<double>(used) / static_cast<double>(*limit.max_uses));
         }
-        s.final_score = s.base_score * (1.0 - o.fatigue_weight * u);
-        if (o.min_score && !(s.final_score >= *o.min_score)) continue;
-        if (o.predicate && !o.predicate(r)) continue;
-        out.push_back(s);
+    }
+    s.final_score = s.base_score * (1.0 - o.fatigue_weight * u);
+    a.below_min = o.min_score && !(s.final_score >= *o.min_score);
+    a.predicate = o.predicate && !o.predicate(r);
+    return a;
+}
+
+// Every eligible reference with its scores, best first (final desc, id asc); the top k.
+inline std::vector<scored> match(const program& prog, const prospect& p, std::size_t k,
+                                 const match_options& o) {
+    const std::vector<usage_event> events = prog.usage.events();
+    std::vector<scored> out;
+    for (const reference_customer& r : prog.references.all()) {
+        const assessment a = assess(prog, p, r, o, events);
+        if (a.eligible()) out.push_back(a.s);
     }
     std::sort(out.begin(), out.end(), [](const scored& a, const scored& b) {
         return a.final_score != b.final_score ? a.final_score > b.final_score : a.id < b.id;

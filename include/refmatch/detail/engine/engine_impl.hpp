@@ -3,6 +3,7 @@
 // snapshot and workspace pool, one match as its named steps, and batches on a thread pool.
 
 #include <refmatch/detail/engine/match_run.hpp>
+#include <refmatch/detail/engine/match_why.hpp>
 #include <refmatch/engine.hpp>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -52,6 +54,37 @@ inline std::vector<match_result> engine::match(std::string_view prospect_id, std
     auto out = match_one(*snap, *ws, stored.record, stored.codes, k, options);
     release_workspace(std::move(ws));
     return out;
+}
+
+inline reference_explanation engine::explain(const prospect& p, std::string_view reference_id,
+                                             std::size_t k, const match_options& options) const {
+    options.validate();
+    const auto snap = snapshot();
+    const resolved_codes codes = detail::resolve_prospect(*snap->vocab, p);
+    const auto activity = detail::activity_in_force(options, p, *snap->vocab);
+    const auto pos = snap->position(reference_id);
+    const bool in_snapshot = pos != std::numeric_limits<std::uint32_t>::max();
+    const reference_customer record =
+        in_snapshot ? snap->records[pos] : program_->references.at(reference_id);
+    auto out = detail::assess_reference(*program_, snap->vocab, record, in_snapshot, p, codes,
+                                        options, activity);
+    match_options quiet = options;
+    quiet.explain = false;
+    const auto top = match(p, k, quiet);
+    std::vector<match_result> at_or_above;
+    if (out.eligible) {
+        quiet.min_score =
+            std::max(options.min_score.value_or(out.score.final_score), out.score.final_score);
+        at_or_above = match(p, snap->size_count(), quiet);
+    }
+    detail::rank_reference(out, k, top, at_or_above);
+    return out;
+}
+
+inline reference_explanation engine::explain(std::string_view prospect_id,
+                                             std::string_view reference_id, std::size_t k,
+                                             const match_options& options) const {
+    return explain(program_->prospects.at(prospect_id), reference_id, k, options);
 }
 
 inline bool engine::refresh() {

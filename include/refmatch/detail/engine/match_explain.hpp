@@ -49,7 +49,12 @@ inline std::string make_reason(const match_snapshot& s, const match_workspace& w
     if (p.industry == taxonomy::npos || ind == 0) {
         parts.push_back("industry unknown");
     } else if (ws.industry_lca[ind] == 0) {
-        parts.push_back("different " + industry_level_name(v.industries, 1));
+        // The reference's own sector against the prospect's: "NAICS sector 52 Finance and
+        // Insurance vs 51".
+        const auto& t = v.industries;
+        const auto own = t.ancestor_at_depth(s.industries.node[ind], 1);
+        parts.push_back(industry_level_name(t, 1) + " " + t.code(own) + " " + t.title(own) +
+                        " vs " + t.code(t.ancestor_at_depth(p.industry, 1)));
     } else {
         const auto a = v.industries.ancestor_at_depth(p.industry, ws.industry_lca[ind]);
         parts.push_back("same " + industry_level_name(v.industries, ws.industry_lca[ind]) + " " +
@@ -61,12 +66,21 @@ inline std::string make_reason(const match_snapshot& s, const match_workspace& w
     const auto geo = s.geography[i];
     if (p.geography == taxonomy::npos || geo == 0) {
         parts.push_back("location unknown");
-    } else if (ws.geography_lca[geo] == 0) {
-        parts.push_back("different region");
     } else {
-        const auto a = v.geography.ancestor_at_depth(p.geography, ws.geography_lca[geo]);
-        parts.push_back("same " + geography_level_name(v.geography, a) + " " +
-                        v.geography.title(a));
+        // The reference's own country (or area), named when it is not the prospect's.
+        const auto& t = v.geography;
+        const auto own = s.geographies.node[geo];
+        if (ws.geography_lca[geo] == 0) {
+            const auto region = t.ancestor_at_depth(own, 1);
+            parts.push_back((own == region ? "" : t.title(own) + ", ") + "region " +
+                            t.title(region) + " vs " +
+                            t.title(t.ancestor_at_depth(p.geography, 1)));
+        } else {
+            const auto a = t.ancestor_at_depth(p.geography, ws.geography_lca[geo]);
+            std::string part = "same " + geography_level_name(t, a) + " " + t.title(a);
+            if (own != p.geography && own != a) part += " (" + t.title(own) + ")";
+            parts.push_back(std::move(part));
+        }
     }
     const auto& rec = s.records[i];
     if (rec.size && prospect_size) {
