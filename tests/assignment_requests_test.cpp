@@ -92,7 +92,6 @@ TEST(AssignRequests, OpenRequestsAreTheDemandsWithTheWorkflowsExclusions) {
     test_requests::create_small_database(path);
     database db(path);
     request_book book(db);
-    const auto e = engine(db.program());
     const auto fresh = book.create(ask_for("P-1", activity::sales_call, 5, 2), by("rep", 0));
     const auto picked = book.create(ask_for("P-2", activity::sales_call, 5), by("rep", 0));
     book.pick(picked, std::vector<std::string>{"R-A"}, by("pm", 1));

@@ -122,19 +122,19 @@ int run_assign(const assign_command_options& opts) {
     request_demands from_requests;
     std::optional<request_book> book;
     std::vector<assignment_demand> demands;
-    request_actor by;
+    request_actor actor;
     if (on_database) {
         // Who and when the workflow records: --by (default $USER), and --now's day or the clock.
         const auto user = command_line_user();
-        by.who = opts.by.empty() ? user.who : opts.by;
-        by.now = opts.flags.now.empty()
-                     ? user.at
-                     : std::chrono::sys_seconds{*options.match.now} + time_of_day;
-        by.comment = "assign";
+        actor.who = opts.by.empty() ? user.who : opts.by;
+        actor.now = opts.flags.now.empty()
+                        ? user.at
+                        : std::chrono::sys_seconds{*options.match.now} + time_of_day;
+        actor.comment = "assign";
         request_policy policy;
         policy.holds_from = hold_start::approval_asked;  // slots promised while owners decide
         book.emplace(read_database(opts.flags.program), policy);
-        from_requests = open_request_demands(*book, *prog, by.now);
+        from_requests = open_request_demands(*book, *prog, actor.now);
         demands = from_requests.demands;
     } else {
         std::vector<prospect> prospects;
@@ -151,7 +151,7 @@ int run_assign(const assign_command_options& opts) {
     engine e(prog);
     const auto result = assign(e, demands, options);
     std::vector<applied_request> applied;
-    if (opts.apply) applied = apply_assignment(*book, e, from_requests, result, by);
+    if (opts.apply) applied = apply_assignment(*book, e, from_requests, result, actor);
 
     // A demand's name in the output: its request id on a database, else its prospect id.
     const auto name_of = [&](std::size_t i) {
