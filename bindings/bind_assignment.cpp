@@ -1,11 +1,15 @@
 // The global assignment: `_assign(engine, prospects, ...)` converts the call's arguments, runs
 // refmatch::assign without the GIL and returns plain columns, which refmatch/_assignment.py turns
-// into DataFrames.
+// into DataFrames; `_assign_requests(book, ...)` does the same for a database's open requests
+// and, asked to, applies the proposal through the request book.
 
 #include "bind_engine.hpp"
+#include "bind_requests.hpp"
 
 #include <refmatch/assignment/assignment.hpp>
+#include <refmatch/assignment/open_requests.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -96,6 +100,37 @@ py::dict totals_dict(const assignment_totals& t) {
     return d;
 }
 
+py::dict result_dict(const program& prog, std::span<const assignment_demand> demands,
+                     const assignment_result& r) {
+    py::dict out;
+    out["optimal"] = assignment_columns(prog, demands, r.demands);
+    out["greedy"] = assignment_columns(prog, demands, r.greedy);
+    out["optimal_totals"] = totals_dict(r.totals);
+    out["greedy_totals"] = totals_dict(r.greedy_totals);
+    py::dict stats;
+    stats["rounds"] = r.stats.rounds;
+    stats["pairs"] = r.stats.pairs;
+    stats["arcs"] = r.stats.arcs;
+    stats["priced_in"] = r.stats.priced_in;
+    stats["pricing_queries"] = r.stats.pricing_queries;
+    out["stats"] = stats;
+    return out;
+}
+
+assignment_options options_of(const match_options& options, std::size_t candidates, bool weighted,
+                              std::optional<std::pair<std::uint32_t, std::uint32_t>> per_reference,
+                              bool baseline, std::size_t threads) {
+    assignment_options o;
+    o.match = options;
+    o.candidates = candidates;
+    o.weighted = weighted;
+    if (per_reference)
+        o.per_reference = quota_limit{per_reference->first, per_reference->second, 0};
+    o.baseline = baseline;
+    o.threads = threads;
+    return o;
+}
+
 }  // namespace
 
 void bind_assignment(py::module_& m) {
@@ -123,38 +158,68 @@ void bind_assignment(py::module_& m) {
                 demands.push_back({list[i], std::nullopt,
                                    counts.size() == 1 ? counts[0] : counts[i],
                                    weights ? (*weights)[i] : 1.0});
-            assignment_options o;
-            o.match = options;
-            o.candidates = candidates;
-            o.weighted = weights.has_value();
-            if (per_reference)
-                o.per_reference = quota_limit{per_reference->first, per_reference->second, 0};
+            auto o = options_of(options, candidates, weights.has_value(), per_reference, baseline,
+                                threads);
             for (const auto& [id, act, day] : holds) o.holds.push_back({id, act, day});
-            o.baseline = baseline;
-            o.threads = threads;
             assignment_result r;
             {
                 py::gil_scoped_release unlocked;
                 r = assign(e.eng, demands, o);
             }
-            py::dict out;
-            out["optimal"] = assignment_columns(*e.prog, demands, r.demands);
-            out["greedy"] = assignment_columns(*e.prog, demands, r.greedy);
-            out["optimal_totals"] = totals_dict(r.totals);
-            out["greedy_totals"] = totals_dict(r.greedy_totals);
-            py::dict stats;
-            stats["rounds"] = r.stats.rounds;
-            stats["pairs"] = r.stats.pairs;
-            stats["arcs"] = r.stats.arcs;
-            stats["priced_in"] = r.stats.priced_in;
-            stats["pricing_queries"] = r.stats.pricing_queries;
-            out["stats"] = stats;
-            return out;
+            return result_dict(*e.prog, demands, r);
         },
         py::arg("engine"), py::arg("prospects"), py::arg("counts"), py::arg("weights"),
         py::arg("options"), py::arg("candidates"), py::arg("per_reference"), py::arg("holds"),
         py::arg("baseline"), py::arg("threads"),
         "Runs refmatch::assign; returns plain columns (see refmatch.Engine.assign).");
+    m.def(
+        "_assign_requests",
+        [](py_request_book& b, std::int64_t now, const match_options& options,
+           std::size_t candidates, bool weighted,
+           std::optional<std::pair<std::uint32_t, std::uint32_t>> per_reference, bool baseline,
+           std::size_t threads, bool apply, const std::string& who) {
+            const std::chrono::sys_seconds at{std::chrono::seconds{now}};
+            auto o = options_of(options, candidates, weighted, per_reference, baseline, threads);
+            o.match.now = std::chrono::floor<std::chrono::days>(at);
+            o.match.holds.reset();  // the book's live holds, read in the same call
+            std::shared_ptr<const program> prog;
+            request_demands demands;
+            assignment_result r;
+            std::vector<applied_request> applied;
+            {
+                py::gil_scoped_release unlocked;
+                prog = b.db->program();
+                demands = open_request_demands(b.book, *prog, at);
+                o.holds = b.book.live_holds(at);
+                const engine e(prog);
+                r = assign(e, demands.demands, o);
+                if (apply) applied = apply_assignment(b.book, e, demands, r, {who, at, "assign"});
+            }
+            auto out = result_dict(*prog, demands.demands, r);
+            out["request_ids"] = demands.request_ids;
+            std::vector<std::int64_t> id;
+            std::vector<std::string> state, references, message;
+            for (const auto& a : applied) {
+                id.push_back(a.request_id);
+                state.push_back(std::string(to_string(a.state)));
+                std::string refs;
+                for (const auto& x : a.references) refs += (refs.empty() ? "" : ",") + x;
+                references.push_back(std::move(refs));
+                message.push_back(a.message);
+            }
+            py::dict columns;
+            columns["request_id"] = id;
+            columns["state"] = state;
+            columns["references"] = references;
+            columns["message"] = message;
+            out["applied"] = columns;
+            return out;
+        },
+        py::arg("book"), py::arg("now"), py::arg("options"), py::arg("candidates"),
+        py::arg("weighted"), py::arg("per_reference"), py::arg("baseline"), py::arg("threads"),
+        py::arg("apply"), py::arg("who"),
+        "Runs refmatch::assign over the book's open requests and, with apply, "
+        "refmatch::apply_assignment; returns plain columns (see refmatch.assign_requests).");
 }
 
 }  // namespace refmatch::python

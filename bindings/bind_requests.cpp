@@ -2,7 +2,7 @@
 // refmatch.RequestBook with DataFrames out; see bindings/refmatch/_requests.py). Times are epoch
 // seconds here; the Python layer converts datetimes.
 
-#include "bind_common.hpp"
+#include "bind_requests.hpp"
 
 #include <refmatch/engine.hpp>
 #include <refmatch/requests/request_book.hpp>
@@ -26,20 +26,6 @@ std::chrono::sys_seconds at(std::int64_t epoch) {
 std::int64_t epoch(std::chrono::sys_seconds t) {
     return t.time_since_epoch().count();
 }
-
-// The book and the database it lives on (kept alive together).
-struct py_request_book {
-    std::shared_ptr<database> db;
-    request_book book;
-    py_request_book(std::shared_ptr<database> d, request_policy p)
-        : db(std::move(d)), book(*db, std::move(p)) {}
-    [[nodiscard]] activity_id activity(const std::string& name) const {
-        return db->program()->vocab->activities.at(name);
-    }
-    [[nodiscard]] std::string name(activity_id a) const {
-        return db->program()->vocab->activities.name(a);
-    }
-};
 
 request_actor actor(const std::string& who, std::int64_t now, const std::string& comment) {
     return {who, at(now), comment};

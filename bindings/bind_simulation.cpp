@@ -1,10 +1,12 @@
 // Replaying requests under policies: `_simulate(program, requests, policies, ...)` converts the
 // call's columns and policy dicts, runs refmatch::simulate without the GIL and returns plain
 // columns, which refmatch/_simulation.py turns into DataFrames; `_generate_request_year` returns
-// a generated year as columns.
+// a generated year as columns, `_recorded_requests` a database's requests of a period.
 
 #include "bind_common.hpp"
+#include "bind_requests.hpp"
 
+#include <refmatch/assignment/open_requests.hpp>
 #include <refmatch/assignment/simulation.hpp>
 #include <refmatch/generator.hpp>
 #include <refmatch/program.hpp>
@@ -226,6 +228,20 @@ void bind_simulation(py::module_& m) {
         },
         py::arg("program"), py::arg("seed"), py::arg("requests"), py::arg("start"), py::arg("days"),
         "Runs refmatch::generate_request_year; returns plain columns.");
+    m.def(
+        "_recorded_requests",
+        [](const py_request_book& b, std::optional<date> since, std::optional<date> until) {
+            std::shared_ptr<const program> prog;
+            std::vector<dated_request> requests;
+            {
+                py::gil_scoped_release unlocked;
+                prog = b.db->program();
+                requests = dated_requests(b.book, *prog, since, until);
+            }
+            return request_columns(*prog, requests);
+        },
+        py::arg("book"), py::arg("since"), py::arg("until"),
+        "Runs refmatch::dated_requests; returns plain columns (see refmatch.recorded_requests).");
     m.def(
         "_simulate",
         [](const program& prog, const std::vector<std::string>& id, const std::vector<date>& day,

@@ -89,8 +89,8 @@ from refmatch._database import ProgramDatabase, open_database  # noqa: F401
 from refmatch._requests import RequestBook, open_requests  # noqa: F401
 from refmatch._crm import ImportResult, import_crm  # noqa: F401
 from refmatch._engine import analyse_gaps, engine_for, match, match_batch, results_frame  # noqa: F401
-from refmatch._assignment import Assignment, assign  # noqa: F401
-from refmatch._simulation import Simulation, request_year, simulate  # noqa: F401
+from refmatch._assignment import Assignment, assign, assign_requests  # noqa: F401
+from refmatch._simulation import Simulation, recorded_requests, request_year, simulate  # noqa: F401
 from refmatch._measurement import (  # noqa: F401
     Balance,
     Influence,
@@ -186,6 +186,7 @@ __all__ = [
     "__version__",
     "analyse_gaps",
     "assign",
+    "assign_requests",
     "check_program",
     "crm_presets",
     "engine_for",
@@ -207,6 +208,7 @@ __all__ = [
     "parse_usage",
     "check_frames",
     "prospects_from_frame",
+    "recorded_requests",
     "request_year",
     "results_frame",
     "references_from_frame",

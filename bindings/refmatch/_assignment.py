@@ -1,4 +1,5 @@
-"""The global assignment from Python: ``Engine.assign`` and ``refmatch.assign``.
+"""The global assignment from Python: ``Engine.assign``, ``refmatch.assign`` and, over a
+program database's open requests, ``refmatch.assign_requests``.
 
 The C++ solver (``refmatch::assign``) does the work with the GIL released; this module converts
 the call's arguments and shapes the columns that come back into DataFrames.
@@ -6,6 +7,7 @@ the call's arguments and shapes the columns that come back into DataFrames.
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any, Callable, Sequence
 
 import pandas as pd
@@ -13,6 +15,7 @@ import pandas as pd
 from refmatch import _refmatch
 from refmatch._engine import _options, _prospects, engine_for
 from refmatch._refmatch import Engine, MatchOptions, Program
+from refmatch._requests import _epoch
 
 
 class Assignment:
@@ -29,6 +32,11 @@ class Assignment:
         filled, partial, assigned, value_covered, max_load, load_gini.
     greedy_assigned, greedy_unfilled: the greedy baseline's rows (empty without the baseline).
     stats: rounds, pairs, arcs, priced_in, pricing_queries of the solve.
+
+    From :func:`assign_requests`, every frame of rows also has a request_id column (the request
+    of the demand), and ``applied`` has one row per request when the proposal was applied:
+    request_id, state ("held", "attached", "fulfilled", "lost_slot", "changed" or "unfilled"),
+    references (comma-separated) and message (the workflow's refusal); otherwise it is empty.
     """
 
     def __init__(self, raw: dict, baseline: bool) -> None:
@@ -41,6 +49,14 @@ class Assignment:
             rows["greedy"] = raw["greedy_totals"]
         self.totals = pd.DataFrame.from_dict(rows, orient="index")
         self.stats = dict(raw["stats"])
+        self.applied = pd.DataFrame(raw.get("applied", {"request_id": [], "state": [],
+                                                        "references": [], "message": []}))
+        if "request_ids" in raw:
+            ids = list(raw["request_ids"])
+            for frame in (self.assigned, self.unfilled, self.greedy_assigned,
+                          self.greedy_unfilled):
+                frame.insert(0, "request_id",
+                             pd.Series([ids[d] for d in frame["demand"]], dtype="int64"))
 
     def __repr__(self) -> str:
         t = self.totals.loc["optimal"]
@@ -109,3 +125,38 @@ Engine.assign = _engine_assign
 def assign(program: Program, prospects: Any = None, **options: Any) -> Assignment:
     """``engine_for(program).assign(prospects, **options)``: see :meth:`Engine.assign`."""
     return engine_for(program).assign(prospects, **options)
+
+
+def assign_requests(book: Any, *, apply: bool = False, weight: str | None = None,
+                    candidates: int = 8, per_reference: tuple[int, int] | None = None,
+                    baseline: bool = True, threads: int = 0, by: str = "python",
+                    now: _dt.datetime | None = None, weights: Any = None,
+                    fatigue_weight: float = 0.5, same_geography: str | None = None,
+                    same_sector: bool = False, cover_all_products: bool = False,
+                    min_score: float | None = None, exclusions: Sequence[str] = (),
+                    predicate: Callable | None = None, explain: bool = True,
+                    use_prospect_activity: bool = True,
+                    options: MatchOptions | None = None) -> Assignment:
+    """References for every open request of a :class:`refmatch.RequestBook` at once
+    (``refmatch::open_request_demands``: requested, proposed or declined, not expired; each its
+    opportunity, activity and wanted count, never a reference it had or whose customer declined
+    the opportunity), the live holds counted, beside the greedy baseline.
+
+    apply: also pick the assigned references for each request through the book's workflow
+    (``refmatch::apply_assignment``: a declined request is proposed again first; every slot is
+    re-checked inside the pick's transaction, so a request whose slot went meanwhile is
+    reported in ``applied`` as "lost_slot", never forced). With the book's ``holds_from=
+    "approval_asked"`` the picks hold the slots; with "approved" they wait for the owners.
+    weight: None (maximise the total score) or "deal_value" (scores × each opportunity's deal
+    value). now: a timezone-aware datetime (default: the current time), the day quotas are
+    evaluated on and the time the picks are recorded at. The other options are those of
+    :meth:`Engine.assign`; the activity is always each request's own.
+    """
+    if weight not in (None, "deal_value"):
+        raise ValueError(f"weight: expected None or 'deal_value', got {weight!r}")
+    opts = _options(options, locals(), "assign_requests", activity=None, now=None)
+    raw = _refmatch._assign_requests(book._book, _epoch(now), opts, candidates,
+                                     weight == "deal_value",
+                                     None if per_reference is None else tuple(per_reference),
+                                     baseline, threads, apply, by)
+    return Assignment(raw, baseline)

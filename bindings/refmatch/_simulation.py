@@ -1,5 +1,5 @@
-"""Replaying requests under policies from Python: ``refmatch.simulate`` and
-``refmatch.request_year``.
+"""Replaying requests under policies from Python: ``refmatch.simulate``,
+``refmatch.request_year`` and ``refmatch.recorded_requests`` (a database's requests).
 
 The C++ replay (``refmatch::simulate``) does the work with the GIL released; this module
 converts the requests and policies and shapes the columns that come back into DataFrames.
@@ -52,6 +52,16 @@ def request_year(program: Program, *, seed: int = 7, requests: int = 10_000,
     after the bundled sample's day."""
     frame = pd.DataFrame(_refmatch._generate_request_year(program, seed, requests, start, days))
     return frame
+
+
+def recorded_requests(book: Any, *, since: dt.date | None = None,
+                      until: dt.date | None = None) -> pd.DataFrame:
+    """The requests of a :class:`refmatch.RequestBook` opened on days in ``[since, until]``
+    (either bound optional), any status, with the columns of :func:`request_year`
+    (``refmatch::dated_requests``): id (the request id), day (opened), prospect_id (its
+    opportunity), activity, count (wanted), due (its needed-by date) and value (the
+    opportunity's deal value); ``simulate(db.program, recorded_requests(book))`` replays them."""
+    return pd.DataFrame(_refmatch._recorded_requests(book._book, since, until))
 
 
 def _dates(column: pd.Series) -> list:

@@ -103,7 +103,9 @@ public:
                                                   const match_options& options = {}) const;
 
     /// `match` for many prospects on several threads. `result[i]` is exactly
-    /// `match(prospects[i], k, options)`, whatever the thread count.
+    /// `match(prospects[i], k, options)`, whatever the thread count. Each worker evaluates a
+    /// reference's quota state once per activity for the whole batch, so usage recorded while
+    /// the batch runs may be seen by some of its prospects and not by others.
     /// @throws validation_error before any work for invalid options or prospects;
     ///         match_cancelled when cancelled.
     [[nodiscard]] std::vector<std::vector<match_result>> match_batch(

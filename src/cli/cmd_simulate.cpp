@@ -1,11 +1,14 @@
-// refmatch simulate --program PATH [--requests FILE.csv | --year N] [--policy SPEC]...
-//                   [--seed S] [--decline BASE/FATIGUE] [--out FILE.csv|.json]:
-// replays a period's requests day by day under each policy and prints them side by side.
+// refmatch simulate --program PATH [--requests FILE.csv | --year N |
+//                   --recorded [--since DAY] [--until DAY]] [--policy SPEC]... [--seed S]
+//                   [--decline BASE/FATIGUE] [--out FILE.csv|.json]:
+// replays a period's requests (a file, a generated year, or the requests recorded in a program
+// database) day by day under each policy and prints them side by side.
 
 #include "commands.hpp"
 #include "match_common.hpp"
 #include "program_source.hpp"
 
+#include <refmatch/assignment/open_requests.hpp>
 #include <refmatch/assignment/simulation.hpp>
 #include <refmatch/generator.hpp>
 #include <refmatch/io.hpp>
@@ -14,8 +17,10 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -37,6 +42,9 @@ struct simulate_command_options {
     std::string out;
     std::string format;
     std::size_t threads = 0;
+    bool recorded = false;
+    std::string since;
+    std::string until;
 };
 
 [[noreturn]] void bad(const std::string& field, const std::string& expected,
@@ -193,7 +201,20 @@ int run_simulate(const simulate_command_options& opts) {
     const auto prog = open_program(opts.program);
     const auto& vocab = *prog->vocab;
     std::vector<dated_request> requests;
-    if (!opts.requests.empty()) {
+    const auto day_flag = [](const char* field, const std::string& text) -> std::optional<date> {
+        if (text.empty()) return std::nullopt;
+        const auto d = parse_date(text);
+        if (!d) bad(field, "a date YYYY-MM-DD", text);
+        return d;
+    };
+    if (opts.recorded) {
+        std::error_code ec;
+        if (std::filesystem::is_directory(opts.program, ec))
+            bad("recorded", "a program database (its requests are replayed)", opts.program);
+        const request_book book(read_database(opts.program));
+        requests = dated_requests(book, *prog, day_flag("since", opts.since),
+                                  day_flag("until", opts.until));
+    } else if (!opts.requests.empty()) {
         requests =
             parse_dated_requests(read_file(opts.requests),
                                  std::filesystem::path(opts.requests).filename().string(), vocab);
@@ -294,20 +315,32 @@ void add_simulate(CLI::App& app, std::vector<command>& commands) {
     auto* file = sub->add_option("--requests", opts->requests,
                                  "Requests CSV: id,day,prospect_id,activity,count,due,value "
                                  "(default: a generated year)");
+    auto* recorded = sub->add_flag("--recorded", opts->recorded,
+                                   "Replay the requests recorded in the program database (any "
+                                   "status), opened between --since and --until")
+                         ->excludes(file);
+    sub->add_option("--since", opts->since, "With --recorded: first day requests were opened on")
+        ->needs(recorded);
+    sub->add_option("--until", opts->until, "With --recorded: last day requests were opened on")
+        ->needs(recorded);
     sub->add_option("--year", opts->year, "Requests of the generated year")
         ->capture_default_str()
-        ->excludes(file);
+        ->excludes(file)
+        ->excludes(recorded);
     sub->add_option("--year-seed", opts->year_seed, "Seed of the generated year")
         ->capture_default_str()
-        ->excludes(file);
+        ->excludes(file)
+        ->excludes(recorded);
     sub->add_option("--start", opts->start,
                     "First day of the generated year (default: the day after the program's "
                     "last usage)")
-        ->excludes(file);
+        ->excludes(file)
+        ->excludes(recorded);
     sub->add_option("--days", opts->days, "Days of the generated year")
         ->check(CLI::PositiveNumber)
         ->capture_default_str()
-        ->excludes(file);
+        ->excludes(file)
+        ->excludes(recorded);
     sub->add_option("--policy", opts->policies,
                     "NAME[:key=value,...] with method=optimal|greedy, holds=on|off, "
                     "quota-scale=X, quota=ACTIVITY/USES/DAYS[/COOLDOWN], per-reference=USES/DAYS, "

@@ -105,3 +105,68 @@ def test_module_level_assign_and_errors() -> None:
         refmatch.assign(program, program.prospects.all()[:3], count=[1, 2], now=NOW)
     with pytest.raises(refmatch.ValidationError, match="field 'candidates': expected at least 1"):
         refmatch.assign(program, program.prospects.all()[:3], candidates=0, now=NOW)
+
+
+def _requests_at(hours: float) -> dt.datetime:
+    return dt.datetime(2025, 6, 30, 9, tzinfo=dt.timezone.utc) + dt.timedelta(hours=hours)
+
+
+@pytest.fixture()
+def request_book(tmp_path) -> refmatch.RequestBook:
+    db = refmatch.open_database(tmp_path / "program.db", create=True)
+    db.import_program(refmatch.sample_program_dir(), recorded_by="setup",
+                      recorded_at=dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc))
+    return refmatch.RequestBook(db, holds_from="approval_asked")
+
+
+def test_assign_requests_applies_through_the_workflow(request_book) -> None:
+    book = request_book
+    due = NOW + dt.timedelta(days=5)
+    ids = [book.create(f"P-000{i}", "sales_call", due, wanted=1 + i % 2, now=_requests_at(0))
+           for i in range(1, 7)]
+    proposal = refmatch.assign_requests(book, now=_requests_at(1))
+    assert proposal.applied.empty and book.live_holds(now=_requests_at(1)).empty
+    assert list(proposal.assigned.columns[:2]) == ["request_id", "demand"]
+    assert set(proposal.assigned["request_id"]) == set(ids)
+    assert proposal.assigned.groupby("request_id").size().to_dict() == {
+        rid: 1 + i % 2 for i, rid in enumerate(ids, start=1)}
+
+    applied = refmatch.assign_requests(book, apply=True, by="planner", now=_requests_at(2))
+    assert list(applied.applied["request_id"]) == ids
+    assert set(applied.applied["state"]) == {"held"}
+    holds = book.live_holds(now=_requests_at(2))
+    assert len(holds) == len(applied.assigned)
+    for rid, refs in zip(applied.applied["request_id"], applied.applied["references"]):
+        r = book.get(rid)
+        assert r["status"] == "approval_asked"
+        assert list(r["trail"]["by"])[-1] == "planner"
+        assert sorted(r["references"]["reference_id"]) == sorted(refs.split(","))
+        given = applied.assigned[applied.assigned["request_id"] == rid]["reference_id"]
+        assert sorted(given) == sorted(refs.split(","))
+
+    # A second assignment sees the holds: only the new request is a demand, and it gets what the
+    # engine's assignment with those holds gives it.
+    new = book.create("P-0001", "sales_call", due, now=_requests_at(3))
+    again = refmatch.assign_requests(book, now=_requests_at(3))
+    assert list(again.assigned["request_id"]) == [new]
+    direct = refmatch.assign(book._db.program, ["P-0001"], now=NOW, activity="sales_call",
+                             holds=holds)
+    assert list(again.assigned["reference_id"]) == list(direct.assigned["reference_id"])
+    with pytest.raises(ValueError, match="weight: expected None or 'deal_value'"):
+        refmatch.assign_requests(book, weight="value")
+
+
+def test_recorded_requests_replay(request_book) -> None:
+    book = request_book
+    for day in range(4):
+        book.create("P-0002", "case_study", NOW + dt.timedelta(days=10 + day),
+                    now=_requests_at(24 * day))
+    frame = refmatch.recorded_requests(book, since=NOW + dt.timedelta(days=1))
+    assert list(frame.columns) == ["id", "day", "prospect_id", "activity", "count", "due",
+                                   "value"]
+    assert list(frame["id"]) == ["2", "3", "4"]
+    assert list(frame["day"]) == [NOW + dt.timedelta(days=d) for d in (1, 2, 3)]
+    result = refmatch.simulate(book._db.program, frame, ["optimal"], decline_base=0.0,
+                               decline_fatigue=0.0)
+    assert int(result.summary.loc["optimal", "requests"]) == 3
+    assert set(result.requests["request_id"]) == {"2", "3", "4"}

@@ -179,6 +179,7 @@ inline std::vector<std::vector<match_result>> engine::match_batch(
     std::mutex failure_mutex;
     const auto work = [&] {
         auto ws = acquire_workspace(*snap);
+        ws->quotas.active = true;  // one `now` and one set of holds for the whole batch
         try {
             for (;;) {
                 if (cancelled.load(std::memory_order_relaxed)) break;
@@ -192,6 +193,7 @@ inline std::vector<std::vector<match_result>> engine::match_batch(
             if (!failure) failure = std::current_exception();
             cancelled = true;
         }
+        ws->quotas.stop();
         release_workspace(std::move(ws));
     };
 
@@ -204,6 +206,7 @@ inline std::vector<std::vector<match_result>> engine::match_batch(
     if (threads <= 1) {
         // Work on the calling thread, reporting progress between prospects.
         auto ws = acquire_workspace(*snap);
+        ws->quotas.active = true;
         auto last = std::chrono::steady_clock::now();
         for (std::size_t i = 0; i < prospects.size(); ++i) {
             if (batch.stop.stop_requested()) throw match_cancelled();
@@ -214,6 +217,7 @@ inline std::vector<std::vector<match_result>> engine::match_batch(
             }
             out[i] = match_one(*snap, *ws, prospects[i], codes[i], k, options);
         }
+        ws->quotas.stop();
         release_workspace(std::move(ws));
         if (batch.progress && !batch.progress(prospects.size(), prospects.size()))
             throw match_cancelled();

@@ -77,6 +77,23 @@ struct match_run {
         return holds ? holds->days(r.id, *activity) : std::span<const date>{};
     }
 
+    // The quota state of the activity in force on the reference at position `i`: evaluated by
+    // the one rule, or as a batch already evaluated it (quota_memo).
+    [[nodiscard]] quota_state quota_at(std::uint32_t i) {
+        const reference_customer& r = snap.records[i];
+        auto& memo = ws.quotas;
+        if (!memo.active)
+            return evaluate_quota(r, *activity, prog.quotas, *ledger, now, holds_of(r));
+        if (memo.slot.size() <= activity->value) memo.slot.resize(activity->value + 1u);
+        auto& slots = memo.slot[activity->value];
+        if (slots.size() != snap.size_count()) slots.assign(snap.size_count(), quota_memo::none);
+        if (slots[i] != quota_memo::none) return memo.states[slots[i]];
+        const quota_state q = evaluate_quota(r, *activity, prog.quotas, *ledger, now, holds_of(r));
+        slots[i] = static_cast<std::uint32_t>(memo.states.size());
+        memo.states.push_back(q);
+        return q;
+    }
+
     std::int32_t check(std::uint32_t i) {
         const double base = base_of(i);
         const bool full = heap.size() >= k;
@@ -89,8 +106,7 @@ struct match_run {
         double factor = 1.0;
         std::uint32_t used = 0;
         if (activity) {
-            const quota_state q =
-                evaluate_quota(r, *activity, prog.quotas, *ledger, now, holds_of(r));
+            const quota_state q = quota_at(i);
             if (!q.eligible()) return threshold();
             used = q.used;
             factor = 1.0 - options.fatigue_weight * q.utilisation;
@@ -355,8 +371,7 @@ inline std::vector<match_result> collect_results(match_run& run, const prospect&
         r.products_matched = ws.product_count[s.product_set[i]];
         r.products_requested = run.requested;
         if (run.activity) {
-            const quota_state q = evaluate_quota(rec, *run.activity, run.prog.quotas, *run.ledger,
-                                                 run.now, run.holds_of(rec));
+            const quota_state q = run.quota_at(i);
             r.fatigue_factor = 1.0 - options.fatigue_weight * q.utilisation;
             r.quota = q;
         }

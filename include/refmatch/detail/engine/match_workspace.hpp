@@ -3,11 +3,31 @@
 // refmatch::detail; used by the engine).
 
 #include <refmatch/detail/engine/match_snapshot.hpp>
+#include <refmatch/quota_state.hpp>
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace refmatch::detail {
+
+// The quota states a batch has evaluated, by activity and snapshot position. A reference's state
+// depends on the activity, `now`, the live holds and the ledger, never on the prospect, and a
+// batch matches all its prospects with one set of options: so within a batch (`match_batch`
+// turns it on for its own workspaces, and off before handing them back) each is evaluated once
+// instead of once per prospect whose scan reaches it.
+struct quota_memo {
+    static constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
+    bool active = false;
+    std::vector<std::vector<std::uint32_t>> slot;  // [activity][position] → index into states
+    std::vector<quota_state> states;
+
+    void stop() {
+        active = false;
+        slot.clear();
+        states.clear();
+    }
+};
 
 // Per-prospect tables and buffers, reused from one match to the next by the same thread.
 struct match_workspace {
@@ -25,6 +45,7 @@ struct match_workspace {
     std::vector<std::uint32_t> touched_sets;
     std::vector<std::uint32_t> excluded;
     bool product_q_clean = true;  // product_q is all zeros
+    quota_memo quotas;            // off outside a batch
 
     void prepare(const match_snapshot& s) {
         const auto sets = s.product_set_count();
