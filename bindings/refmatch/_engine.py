@@ -41,7 +41,9 @@ def _options(options: MatchOptions | None, arguments: Mapping[str, Any], subject
              **fixed: Any) -> MatchOptions:
     """The MatchOptions of a call: `options` as given, or built from the keyword options among
     the caller's `arguments` (its locals()), with `fixed` overriding some of them."""
-    given = {name: fixed[name] if name in fixed else arguments[name] for name in _OPTION_DEFAULTS}
+    # (An entry point without a keyword, `holds` say, takes its default.)
+    given = {name: fixed[name] if name in fixed else arguments.get(name, default)
+             for name, default in _OPTION_DEFAULTS.items()}
     if options is not None:
         changed = {k: v for k, v in given.items() if v is not _OPTION_DEFAULTS[k]
                    and not (isinstance(v, tuple) and v == ())}

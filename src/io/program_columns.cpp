@@ -64,7 +64,7 @@ program_tables read_program_columns(const program_columns& columns,
             return ids.count(std::string(id)) != 0;
         };
         step(columns.usage_name, [&](const read_options& o) {
-            out.usage = parse_usage(*columns.usage, *vocab, o, known);
+            out.usage = usage_batch(parse_usage(*columns.usage, *vocab, o, known));
         });
     }
     return out;
