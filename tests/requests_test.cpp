@@ -731,7 +731,7 @@ TEST(RequestProperty, RandomOperationsAgreeWithTheModel) {
     const std::vector<std::string> refs = {"R-A", "R-B", "R-C", "R-D", "R-E"};
     std::map<std::string, int> succeeded, refused;  // the runs must reach every arrow
     int conflicts = 0;                              // approvals refused for want of a slot
-    for (unsigned seed = 1; seed <= 10; ++seed) {
+    for (unsigned seed = 1; seed <= 16; ++seed) {
         SCOPED_TRACE("seed " + std::to_string(seed));
         // One sales call per 30 days: slots run out, and requests race for them.
         fixture f(scratch("db" + std::to_string(seed)), 1);
