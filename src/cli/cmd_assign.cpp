@@ -40,16 +40,6 @@ struct assign_command_options {
     std::string by;
 };
 
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + '"';
-}
-
 quota_limit parse_per_reference(const std::string& text) {
     const auto slash = text.find('/');
     const auto number = [&](const std::string& part) -> std::uint32_t {

@@ -22,19 +22,15 @@ struct utilisation_command_options {
     bool csv = false;
 };
 
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string out = "\"";
-    for (const char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + '"';
-}
-
 int run_utilisation(const utilisation_command_options& o) {
     const auto p = open_program(o.program);
     const date now = program_now(*p, o.now);
     utilisation_options options;
     if (!o.activity.empty()) options.activity = p->vocab->activities.at(o.activity);
     options.active_only = o.active_only;
+    // On a database its live holds count as uses, as in `stats` and in matches.
+    const auto holds = open_holds(o.program, now);
+    options.holds = holds.get();
     const auto rows = utilisation(*p, now, options);
     const auto& activities = p->vocab->activities;
     const auto text = [](const auto& v) { return v ? std::to_string(*v) : std::string(); };

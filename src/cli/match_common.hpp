@@ -107,6 +107,17 @@ inline match_options to_match_options(const program& prog, const match_flags& f)
     return o;
 }
 
+// One field of the commands' CSV output, quoted when it holds a comma, quote or line break.
+inline std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+    std::string out = "\"";
+    for (const char c : s) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + '"';
+}
+
 // Pads to `width` code points (UTF-8 aware) on the right.
 inline std::string pad_to(std::string s, std::size_t width) {
     std::size_t points = 0;
