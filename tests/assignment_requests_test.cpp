@@ -23,7 +23,9 @@
 namespace {
 
 using namespace refmatch;
+using test_requests::ask_for;
 using test_requests::at_hour;
+using test_requests::by;
 using test_requests::first_day;
 namespace fs = std::filesystem;
 using std::chrono::days;
@@ -36,21 +38,6 @@ fs::path scratch() {
     fs::remove_all(dir);
     fs::create_directories(dir);
     return dir / "program.db";
-}
-
-request_actor by(const std::string& who, long hour) {
-    return {who, at_hour(hour), ""};
-}
-
-new_request ask_for(const std::string& opportunity, activity_id a, int due_in_days,
-                    std::uint32_t wanted = 1) {
-    new_request r;
-    r.requester = "rep";
-    r.opportunity_id = opportunity;
-    r.activity = a;
-    r.wanted = wanted;
-    r.needed_by = first_day + days(due_in_days);
-    return r;
 }
 
 request_policy holds_when_asked() {

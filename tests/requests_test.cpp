@@ -31,7 +31,9 @@
 namespace {
 
 using namespace refmatch;
+using test_requests::ask_for;
 using test_requests::at_hour;
+using test_requests::by;
 using test_requests::first_day;
 namespace fs = std::filesystem;
 using std::chrono::days;
@@ -54,21 +56,6 @@ std::string error_of(F&& f) {
         return e.what();
     }
     return "";
-}
-
-request_actor by(const std::string& who, long hour, std::string comment = "") {
-    return {who, at_hour(hour), std::move(comment)};
-}
-
-new_request ask_for(const std::string& opportunity, activity_id a, int due_in_days,
-                    std::uint32_t wanted = 1) {
-    new_request r;
-    r.requester = "rep";
-    r.opportunity_id = opportunity;
-    r.activity = a;
-    r.wanted = wanted;
-    r.needed_by = first_day + days(due_in_days);
-    return r;
 }
 
 // A database of the small program and a book on it.

@@ -5,6 +5,7 @@
 
 #include <refmatch/db/database.hpp>
 #include <refmatch/program.hpp>
+#include <refmatch/requests/request_book.hpp>
 #include <refmatch/shipped_data.hpp>
 
 #include <chrono>
@@ -19,6 +20,23 @@ inline const date first_day = *parse_date("2026-03-02");
 /// `first_day` at 09:00 UTC, plus `hours`.
 inline std::chrono::sys_seconds at_hour(long hours) {
     return std::chrono::sys_seconds{first_day} + std::chrono::hours(9 + hours);
+}
+
+/// `who` acting at `at_hour(hour)`.
+inline request_actor by(const std::string& who, long hour, std::string comment = "") {
+    return {who, at_hour(hour), std::move(comment)};
+}
+
+/// A rep's ask for `wanted` references for `opportunity`, needed `due_in_days` after `first_day`.
+inline new_request ask_for(const std::string& opportunity, activity_id a, int due_in_days,
+                           std::uint32_t wanted = 1) {
+    new_request r;
+    r.requester = "rep";
+    r.opportunity_id = opportunity;
+    r.activity = a;
+    r.wanted = wanted;
+    r.needed_by = first_day + std::chrono::days(due_in_days);
+    return r;
 }
 
 inline std::unique_ptr<program> small_program(std::uint32_t sales_calls = 2) {
