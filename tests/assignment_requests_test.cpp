@@ -125,6 +125,8 @@ TEST(AssignRequests, ApplyHoldsThroughTheWorkflowAndNeverExceedsAQuota) {
 
     const auto plan = propose_all(book, db, 3);
     ASSERT_EQ(plan.demands.request_ids.size(), 8u);
+    // The owner's decline holds for the whole opportunity, as the workflow's pick checks it.
+    EXPECT_EQ(plan.demands.demands[0].request.exclusions, std::vector<std::string>{"R-C"});
     // Each reference has two slots and each request takes a reference once: every slot is worth
     // taking (fatigue leaves every use a positive score), so all ten go.
     EXPECT_EQ(plan.result.totals.assigned, 10u + 1u);

@@ -433,7 +433,7 @@ double check_feasible(const random_case& c, const std::vector<demand_assignment>
 
 TEST(AssignmentOracle, RandomProgramsMatchBruteForce) {
     std::mt19937_64 rng(20261201);
-    int improved = 0, priced = 0;
+    int improved = 0, priced = 0, settled = 0;
     for (int round = 0; round < 300; ++round) {
         SCOPED_TRACE("round " + std::to_string(round));
         const auto c = make_case(rng);
@@ -475,10 +475,13 @@ TEST(AssignmentOracle, RandomProgramsMatchBruteForce) {
         }
         improved += result.totals.value > result.greedy_totals.value + 1e-9;
         priced += result.stats.priced_in > 0;
+        settled += result.stats.settled > 0 && result.stats.settled < c.demands.size();
     }
-    // The random cases exercise what they are for: contested references and pricing.
+    // The random cases exercise what they are for: contested references, pricing, and demands
+    // settled outside the network beside others solved in it.
     EXPECT_GT(improved, 10);
     EXPECT_GT(priced, 10);
+    EXPECT_GT(settled, 10);
 }
 
 TEST(AssignmentOracle, ResultDoesNotDependOnCandidateDepth) {
@@ -493,6 +496,49 @@ TEST(AssignmentOracle, ResultDoesNotDependOnCandidateDepth) {
         const auto full = assign(e, c.demands, c.options);
         EXPECT_NEAR(narrow.totals.value, full.totals.value, 1e-6);
         EXPECT_EQ(full.stats.priced_in, 0u);  // nothing is left out to price in
+    }
+}
+
+// Every part of the result, compared exactly.
+void expect_same(const std::vector<demand_assignment>& a, const std::vector<demand_assignment>& b) {
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        SCOPED_TRACE("demand " + std::to_string(i));
+        ASSERT_EQ(a[i].references.size(), b[i].references.size());
+        for (std::size_t j = 0; j < a[i].references.size(); ++j) {
+            EXPECT_EQ(a[i].references[j].match.reference_id, b[i].references[j].match.reference_id);
+            EXPECT_EQ(a[i].references[j].use, b[i].references[j].use);
+            EXPECT_EQ(a[i].references[j].marginal_score, b[i].references[j].marginal_score);
+            EXPECT_EQ(a[i].references[j].match.reason, b[i].references[j].match.reason);
+        }
+        EXPECT_EQ(a[i].reason, b[i].reason);
+        EXPECT_EQ(a[i].contested_reference, b[i].contested_reference);
+        EXPECT_EQ(a[i].taken_by, b[i].taken_by);
+    }
+}
+
+TEST(AssignmentOracle, ResultDoesNotDependOnThreads) {
+    std::mt19937_64 rng(31);
+    for (int round = 0; round < 60; ++round) {
+        SCOPED_TRACE("round " + std::to_string(round));
+        auto c = make_case(rng);
+        // More demands than the two threads, so that their engine queries interleave.
+        for (std::size_t i = c.demands.size(), n = 2 * c.demands.size() + 5; i < n; ++i) {
+            auto extra = c.demands[i % c.demands.size()];
+            extra.request.id = "P-" + std::to_string(i);
+            extra.request.needed_by = today + std::chrono::days(static_cast<int>(rng() % 10));
+            c.demands.push_back(std::move(extra));
+        }
+        engine e(*c.prog);
+        c.options.threads = 1;
+        const auto one = assign(e, c.demands, c.options);
+        c.options.threads = 2;
+        const auto two = assign(e, c.demands, c.options);
+        EXPECT_EQ(one.totals.value, two.totals.value);
+        EXPECT_EQ(one.greedy_totals.value, two.greedy_totals.value);
+        EXPECT_EQ(one.stats.rounds, two.stats.rounds);
+        expect_same(one.demands, two.demands);
+        expect_same(one.greedy, two.greedy);
     }
 }
 

@@ -65,7 +65,9 @@ struct lane {
     std::uint32_t reference = 0;
     std::uint16_t activity = no_activity;
     detail::lane_quota quota;
-    std::uint32_t degree = 0;  // pairs of the network on this lane
+    std::uint32_t degree = 0;      // pairs on this lane
+    std::uint32_t in_network = 0;  // of them, pairs of demands in the last network
+    bool settled = false;          // its only pair is a settled demand's (see `settle`)
     // Of the last solve: level nodes first_node .. first_node + levels − 1 and their prices
     // (−potential); `theta` is the smallest price of a use not yet taken (levels and the next
     // one beyond them).
@@ -95,11 +97,16 @@ struct demand_entry {
     double weight = 1.0;  // in the objective
     double unit = 0.0;    // integer value units per score point
     std::vector<match_result> ranked;
-    bool exhausted = false;  // `ranked` holds every eligible reference
-    double bound = 0.0;      // no eligible reference outside `ranked` scores higher
+    std::vector<std::uint32_t> ranked_lanes;  // the lane of each of `ranked`
+    bool exhausted = false;                   // `ranked` holds every eligible reference
+    double bound = 0.0;  // no eligible reference outside `ranked` scores higher
     std::vector<pair_entry> pairs;
     std::vector<std::uint32_t> pair_refs;  // sorted reference indices of `pairs`
     std::size_t node = 0;
+    // The pair it takes outside the network (none: it is in the network); `may_settle` turns
+    // false for good when pricing finds that settling it was not optimal.
+    std::uint32_t settled = std::numeric_limits<std::uint32_t>::max();
+    bool may_settle = true;
 };
 
 // Everything one call works on.
@@ -163,26 +170,32 @@ public:
             d.ranked = std::move(ranked[i]);
             d.exhausted = d.ranked.size() < depth_;
             d.bound = d.ranked.empty() ? 0.0 : d.ranked.back().final_score;
-            for (const auto& r : d.ranked) (void)lane_of(d, r);
+            d.ranked_lanes.reserve(d.ranked.size());
+            for (const auto& r : d.ranked) d.ranked_lanes.push_back(lane_of(d, r));
         }
         read_reference_headroom();
     }
 
     assignment_result optimise() {
-        for (auto& d : demands_)
-            for (const auto& r : d.ranked) add_pair(d, r);
+        for (auto& d : demands_) {
+            d.pairs.reserve(d.ranked.size());
+            d.pair_refs.reserve(d.ranked.size());
+            for (std::size_t j = 0; j < d.ranked.size(); ++j)
+                add_pair(d, d.ranked[j], d.ranked_lanes[j]);
+        }
         assignment_result out;
         for (;;) {
             build_and_solve();
             ++stats_.rounds;
-            const std::size_t added = price();
-            if (added == 0) break;
-            stats_.priced_in += added;
+            if (!price()) break;
         }
         out.demands = read_solution();
         out.totals = totals(out.demands);
         stats_.arcs = network_ ? network_->arcs() : 0;
-        for (const auto& d : demands_) stats_.pairs += d.pairs.size();
+        for (const auto& d : demands_) {
+            stats_.pairs += d.pairs.size();
+            stats_.settled += d.settled != none;
+        }
         out.stats = stats_;
         return out;
     }
@@ -274,8 +287,8 @@ private:
         return static_cast<cost_type>(std::llround(score * d.unit)) + 1;
     }
 
-    bool add_pair(demand_entry& d, const match_result& r) {
-        const auto l = lane_of(d, r);
+    bool add_pair(demand_entry& d, const match_result& r) { return add_pair(d, r, lane_of(d, r)); }
+    bool add_pair(demand_entry& d, const match_result& r, std::uint32_t l) {
         if (!usable(l)) return false;
         const auto ref = lanes_[l].reference;
         const auto pos = std::lower_bound(d.pair_refs.begin(), d.pair_refs.end(), ref);
@@ -288,17 +301,62 @@ private:
 
     // --- The network ----------------------------------------------------------------------------
 
+    // The value of the first new use of pair p for demand d: the most the pair can be worth.
+    [[nodiscard]] cost_type first_use_value(const demand_entry& d, const pair_entry& p) const {
+        return value_of(d, p.match.base_score * factor(lanes_[p.lane], 1));
+    }
+
+    // A demand wanting one reference whose most valuable pair is the only pair of its reference
+    // (of its lane, without a per-reference cap) takes that pair in an optimum: moving it there
+    // from any other pair, or from the bypass, never lowers the total and only frees a use. Such
+    // a demand is settled outside the network, which then holds only the contested rest
+    // (docs/assignment.md, section 3; pricing re-checks the settled demands' other pairs).
+    void settle() {
+        std::vector<std::uint32_t> reference_pairs;
+        if (options_.per_reference) {
+            reference_pairs.assign(references_.size(), 0);
+            for (const auto& l : lanes_) reference_pairs[l.reference] += l.degree;
+        }
+        for (auto& l : lanes_) {
+            l.in_network = 0;
+            l.settled = false;
+        }
+        for (auto& d : demands_) {
+            d.settled = none;
+            if (d.may_settle && d.count == 1 && !d.pairs.empty()) {
+                std::uint32_t best = 0;
+                cost_type best_value = first_use_value(d, d.pairs[0]);
+                for (std::uint32_t p = 1; p < d.pairs.size(); ++p)
+                    if (const auto v = first_use_value(d, d.pairs[p]); v > best_value) {
+                        best = p;
+                        best_value = v;
+                    }
+                auto& l = lanes_[d.pairs[best].lane];
+                if (l.degree == 1 &&
+                    (!options_.per_reference || reference_pairs[l.reference] == 1)) {
+                    d.settled = best;
+                    l.settled = true;
+                    continue;
+                }
+            }
+            for (const auto& p : d.pairs) ++lanes_[p.lane].in_network;
+        }
+    }
+
     // Nodes: 0 source, 1 sink, demands, per-pair nodes of demands wanting several references
     // (so that a demand takes a reference once), per-reference cap nodes, lane levels. A limited
     // lane with fatigue has one node per use it can still take (capacity 1, its own factor);
     // other lanes one node with their whole headroom.
     void build_and_solve() {
         read_reference_headroom();
+        settle();
         int total = 0;
-        for (const auto& d : demands_) total += static_cast<int>(d.count);
+        for (const auto& d : demands_)
+            if (d.settled == none) total += static_cast<int>(d.count);
         network_.emplace(2);
         auto& net = *network_;
         for (auto& d : demands_) {
+            if (d.settled != none) continue;
             d.node = net.add_node();
             net.add_arc(0, d.node, static_cast<int>(d.count), 0);
         }
@@ -307,7 +365,7 @@ private:
         caps_first_node_ = net.nodes();
         if (options_.per_reference) {
             for (const auto& l : lanes_)
-                if (l.degree > 0 && references_[l.reference].cap_node == 0) {
+                if (l.in_network > 0 && references_[l.reference].cap_node == 0) {
                     auto& r = references_[l.reference];
                     r.cap_node = net.add_node();
                     net.add_arc(r.cap_node, 1,
@@ -318,9 +376,9 @@ private:
         for (auto& l : lanes_) {
             l.levels = 0;
             l.offered = 0;
-            if (l.degree == 0) continue;
+            if (l.in_network == 0) continue;
             // A lane never takes more uses than it has demands, nor than its reference's cap.
-            const std::uint32_t uses = std::min(room(l), l.degree);
+            const std::uint32_t uses = std::min(room(l), l.in_network);
             l.offered = uses;
             const std::size_t next =
                 references_[l.reference].cap_node ? references_[l.reference].cap_node : 1;
@@ -334,6 +392,7 @@ private:
         assignment_arcs_.clear();
         for (std::size_t i = 0; i < demands_.size(); ++i) {
             auto& d = demands_[i];
+            if (d.settled != none) continue;
             for (std::size_t p = 0; p < d.pairs.size(); ++p) {
                 const auto& l = lanes_[d.pairs[p].lane];
                 std::size_t from = d.node;
@@ -378,6 +437,15 @@ private:
         lower(levels_first_node_, levels_end_node_);
         for (auto& r : references_) r.price = r.cap_node ? -net.potential(r.cap_node) : 0;
         for (auto& l : lanes_) {
+            if (l.settled) {
+                // Its one use went to the settled demand, whose dual is that use's value: the
+                // use is priced 0; further uses as a lane outside the network.
+                l.levels = 1;
+                l.offered = 1;
+                l.price.assign(1, 0);
+                l.theta = 0;
+                continue;
+            }
             const cost_type beyond = references_[l.reference].price;
             l.price.resize(l.levels);
             l.theta = room(l) > l.offered ? beyond : std::numeric_limits<cost_type>::max();
@@ -405,16 +473,34 @@ private:
         return false;
     }
 
-    std::size_t price() {
-        std::size_t added = 0;
+    // Adds the pairs that could improve the result and takes back the settlements that could;
+    // false when there is nothing of either, so the last solve is optimal.
+    bool price() {
+        std::size_t added = 0, unsettled = 0;
         const auto& net = *network_;
         for (auto& d : demands_) {
-            if (d.exhausted) continue;  // every eligible reference is in the network already
-            const cost_type y = net.potential(d.node);
+            cost_type y = 0;
+            if (d.settled != none) {
+                // A settled demand's dual is its pair's value; its other pairs, outside the
+                // network with it, are checked like left-out pairs.
+                y = first_use_value(d, d.pairs[d.settled]);
+                for (std::uint32_t p = 0; p < d.pairs.size(); ++p)
+                    if (p != d.settled &&
+                        violates(d, y, d.pairs[p].lane, d.pairs[p].match.base_score)) {
+                        d.may_settle = false;
+                        ++unsettled;
+                        break;
+                    }
+                if (!d.may_settle) continue;
+            } else {
+                y = net.potential(d.node);
+            }
+            if (d.exhausted) continue;  // every eligible reference is among its pairs already
             if (value_of(d, d.bound) <= y) continue;  // no reference left out can beat y
             added += price_demand(d, y);
         }
-        return added;
+        stats_.priced_in += added;
+        return added + unsettled > 0;
     }
 
     // Asks the engine for the references left out of d's pairs that could violate, best first,
@@ -482,6 +568,9 @@ private:
             if (net.flow(arc.arc) > 0)
                 by_lane[demands_[arc.demand].pairs[arc.pair].lane].push_back(
                     {arc.demand, arc.pair});
+        for (std::size_t i = 0; i < demands_.size(); ++i)
+            if (const auto p = demands_[i].settled; p != none)
+                by_lane[demands_[i].pairs[p].lane].push_back({i, p});
         std::vector<demand_assignment> out(demands_.size());
         for (std::size_t l = 0; l < by_lane.size(); ++l) {
             auto& users = by_lane[l];

@@ -51,12 +51,13 @@ request_demands open_request_demands(const request_book& book, const program& p,
                                      std::chrono::sys_seconds now) {
     const date today = day_of(now);
     const auto all = book.list();
-    // The customers that declined an opportunity, on any of its requests: the workflow never
-    // proposes them for it again.
+    // The references declined for an opportunity, by their customer or their owner, on any of
+    // its requests: the workflow never attaches them to it again.
     std::map<std::string, std::set<std::string>, std::less<>> declined;
     for (const auto& r : all)
         for (const auto& a : r.references)
-            if (a.state == attachment_state::customer_declined)
+            if (a.state == attachment_state::customer_declined ||
+                a.state == attachment_state::owner_declined)
                 declined[r.opportunity_id].insert(a.reference_id);
     request_demands out;
     for (const auto& r : all) {

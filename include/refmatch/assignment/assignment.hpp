@@ -125,6 +125,9 @@ struct assignment_stats {
     std::size_t arcs = 0;             ///< arcs of the final network
     std::size_t priced_in = 0;        ///< pairs added by pricing
     std::size_t pricing_queries = 0;  ///< engine queries made by pricing
+    /// Demands of the final solve settled outside the network: each wanted one reference and
+    /// its most valuable pair was the only pair of that reference (docs/assignment.md).
+    std::size_t settled = 0;
 };
 
 /// The result of `assign`: `demands[i]` is what `demands[i]` of the call got.
@@ -148,9 +151,11 @@ struct assignment_result {
 /// (docs/assignment.md), up to the scaling of scores to integers (2^-30 of the largest weight
 /// per assigned reference).
 ///
-/// **Complexity:** one engine batch for the candidates (see `engine::match_batch`), then rounds
-/// of a network simplex over O(demands · m · levels) arcs and a pricing pass that asks the
-/// engine again only for demands whose dual value is below their m-th candidate's score. The
+/// **Complexity:** one engine batch for the candidates (see `engine::match_batch`, on
+/// `assignment_options::threads` threads), then rounds of a network simplex over
+/// O(demands · m · levels) arcs (only the demands not settled by their uncontested best pair)
+/// and a pricing pass that asks the engine again only for demands whose dual value is below
+/// their m-th candidate's score. The
 /// greedy baseline costs O(demands · m) more, plus engine queries when its candidates run out.
 ///
 /// **Thread safety:** reentrant; reads the engine's program like a match (shared lock on the

@@ -32,8 +32,9 @@ struct request_demands {
 /// the request's opportunity (the prospect of `p`, needed by the request's needed-by date, so
 /// that the greedy baseline takes them in due-date order), its activity, `wanted` references,
 /// weighted by the opportunity's deal value, and never the references the workflow would refuse
-/// to attach: those attached to it before (in any state) and those whose customer declined the
-/// opportunity on any request. `p` is the program of the book's database.
+/// to attach: those attached to it before (in any state) and those whose customer or owner
+/// declined the opportunity on any request (the workflow remembers both declines per
+/// opportunity). `p` is the program of the book's database.
 ///
 /// **Complexity:** linear in the requests of the book (one `list`).
 /// **Thread safety:** as `request_book::list`.
