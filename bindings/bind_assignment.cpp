@@ -19,9 +19,15 @@
 namespace refmatch::python {
 namespace {
 
-// One row per (demand, reference given), one row per demand left short.
+// One row per (demand, reference given), one row per demand left short. `taken_by` names the
+// demands that got the contested reference as the CLI does: by request id when the demands are
+// requests (`request_ids`), else by prospect id.
 py::dict assignment_columns(const program& prog, std::span<const assignment_demand> demands,
-                            const std::vector<demand_assignment>& result) {
+                            const std::vector<demand_assignment>& result,
+                            std::span<const std::int64_t> request_ids) {
+    const auto name_of = [&](std::size_t i) {
+        return request_ids.empty() ? demands[i].request.id : std::to_string(request_ids[i]);
+    };
     const auto& activities = prog.vocab->activities;
     std::vector<std::size_t> demand;
     std::vector<std::string> prospect_id, activity_name, reference_id, reason;
@@ -56,7 +62,7 @@ py::dict assignment_columns(const program& prog, std::span<const assignment_dema
             u_reason.push_back(std::string(to_string(d.reason)));
             u_contested.push_back(d.contested_reference);
             std::string by;
-            for (const auto t : d.taken_by) by += (by.empty() ? "" : ",") + demands[t].request.id;
+            for (const auto t : d.taken_by) by += (by.empty() ? "" : ",") + name_of(t);
             u_taken_by.push_back(by);
         }
     }
@@ -101,10 +107,10 @@ py::dict totals_dict(const assignment_totals& t) {
 }
 
 py::dict result_dict(const program& prog, std::span<const assignment_demand> demands,
-                     const assignment_result& r) {
+                     const assignment_result& r, std::span<const std::int64_t> request_ids = {}) {
     py::dict out;
-    out["optimal"] = assignment_columns(prog, demands, r.demands);
-    out["greedy"] = assignment_columns(prog, demands, r.greedy);
+    out["optimal"] = assignment_columns(prog, demands, r.demands, request_ids);
+    out["greedy"] = assignment_columns(prog, demands, r.greedy, request_ids);
     out["optimal_totals"] = totals_dict(r.totals);
     out["greedy_totals"] = totals_dict(r.greedy_totals);
     py::dict stats;
@@ -195,7 +201,7 @@ void bind_assignment(py::module_& m) {
                 r = assign(e, demands.demands, o);
                 if (apply) applied = apply_assignment(b.book, e, demands, r, {who, at, "assign"});
             }
-            auto out = result_dict(*prog, demands.demands, r);
+            auto out = result_dict(*prog, demands.demands, r, demands.request_ids);
             out["request_ids"] = demands.request_ids;
             std::vector<std::int64_t> id;
             std::vector<std::string> state, references, message;

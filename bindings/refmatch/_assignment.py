@@ -27,7 +27,8 @@ class Assignment:
         (the engine's scores before the batch), reason (the engine's explanation).
     unfilled: one row per demand that got fewer than it wanted: wanted, got, reason ("no
         eligible reference" or "candidates went to higher-value demands"), contested_reference
-        and taken_by (the prospects that got it).
+        and taken_by (the prospects that got it, comma-separated; from :func:`assign_requests`
+        the requests that got it, by request id, as ``refmatch assign`` names them).
     totals: a row per method (optimal, greedy): value (the objective), score, mean_score,
         filled, partial, assigned, value_covered, max_load, load_gini.
     greedy_assigned, greedy_unfilled: the greedy baseline's rows (empty without the baseline).

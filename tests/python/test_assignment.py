@@ -156,6 +156,24 @@ def test_assign_requests_applies_through_the_workflow(request_book) -> None:
         refmatch.assign_requests(book, weight="value")
 
 
+def test_assign_requests_names_the_requests_that_took_a_contested_reference(request_book) -> None:
+    # Twelve requests of three opportunities, each wanting three same-sector, same-country
+    # references that take one ask per 90 days: the few eligible ones are contested.
+    book = request_book
+    for i in range(12):
+        book.create(f"P-000{1 + i % 3}", "sales_call", NOW + dt.timedelta(days=5 + i), wanted=3,
+                    now=_requests_at(0))
+    result = refmatch.assign_requests(book, now=_requests_at(1), per_reference=(1, 90),
+                                      same_sector=True, same_geography="country", baseline=False)
+    contested = result.unfilled[result.unfilled["contested_reference"] != ""]
+    assert not contested.empty
+    for _, row in contested.iterrows():
+        # As `refmatch assign` names them on a database: the requests, by id.
+        holders = result.assigned[result.assigned["reference_id"] == row["contested_reference"]]
+        assert row["taken_by"].split(",") == [str(r) for r in holders["request_id"]]
+        assert row["request_id"] not in set(holders["request_id"])
+
+
 def test_recorded_requests_replay(request_book) -> None:
     book = request_book
     for day in range(4):
