@@ -119,6 +119,7 @@ py::dict result_dict(const program& prog, std::span<const assignment_demand> dem
     stats["arcs"] = r.stats.arcs;
     stats["priced_in"] = r.stats.priced_in;
     stats["pricing_queries"] = r.stats.pricing_queries;
+    stats["settled"] = r.stats.settled;
     out["stats"] = stats;
     return out;
 }

@@ -32,7 +32,7 @@ class Assignment:
     totals: a row per method (optimal, greedy): value (the objective), score, mean_score,
         filled, partial, assigned, value_covered, max_load, load_gini.
     greedy_assigned, greedy_unfilled: the greedy baseline's rows (empty without the baseline).
-    stats: rounds, pairs, arcs, priced_in, pricing_queries of the solve.
+    stats: rounds, pairs, arcs, priced_in, pricing_queries, settled of the solve.
 
     From :func:`assign_requests`, every frame of rows also has a request_id column (the request
     of the demand), and ``applied`` has one row per request when the proposal was applied:
