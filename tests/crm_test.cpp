@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <map>
 #include <set>
 
 namespace {
@@ -169,6 +170,39 @@ TEST(CrmCrosswalk, Naics2017ChangesLeadFromRetiredCodesToCurrentOnes) {
         EXPECT_TRUE(naics.find(c.naics2022)) << c.naics2017 << " -> " << c.naics2022;
         EXPECT_TRUE(c.change == "direct" || c.change == "consolidated" || c.change == "split");
     }
+}
+
+TEST(CrmCrosswalk, Naics2017ChangesFollowTheCensusConcordanceInEverySector) {
+    // Rows read off the Census "2017 NAICS to 2022 NAICS" concordance by hand, one or more per
+    // sector the revision touched; a split goes to the closest code containing every part.
+    const std::map<std::string, std::pair<std::string, std::string>> expected = {
+        {"212113", {"21211", "split"}},           // anthracite: 212114 and 212115
+        {"315220", {"315250", "consolidated"}},   // men's cut and sew apparel
+        {"333314", {"333310", "consolidated"}},   // optical instruments and lenses
+        {"334613", {"334610", "consolidated"}},   // blank magnetic and optical media
+        {"335121", {"335131", "direct"}},         // residential lighting fixtures
+        {"424320", {"424350", "consolidated"}},   // men's clothing merchant wholesalers
+        {"425110", {"425120", "consolidated"}},   // business to business electronic markets
+        {"441310", {"441330", "consolidated"}},   // automotive parts and accessories stores
+        {"453998", {"44-45", "split"}},           // all other miscellaneous store retailers
+        {"515111", {"516210", "consolidated"}},   // radio networks
+        {"517312", {"5171", "split"}},            // wireless carriers: 517112 and 517122
+        {"522298", {"522299", "consolidated"}},   // all other nondepository credit
+        {"811212", {"811210", "consolidated"}}};  // computer and office machine repair
+    std::map<std::string, std::pair<std::string, std::string>> shipped;
+    std::set<std::string> seen;
+    for (const auto& c : naics2017_changes()) {
+        EXPECT_TRUE(seen.insert(c.naics2017).second) << c.naics2017 << " is listed twice";
+        if (expected.count(c.naics2017) != 0) shipped[c.naics2017] = {c.naics2022, c.change};
+    }
+    EXPECT_EQ(shipped, expected);
+
+    // And the import takes them: a manufacturing and a wholesale 2017 code.
+    crm_exports e;
+    e.accounts = crm_export::from_text("a.csv", "Id,Industry\nA-1,333316\nA-2,424330\n");
+    const auto p = import_crm(e, preset_mapping("salesforce")).imported;
+    EXPECT_EQ(p->references.at("A-1").industry, "333310");
+    EXPECT_EQ(p->references.at("A-2").industry, "424350");
 }
 
 // --- Mapping files -----------------------------------------------------------------------------
