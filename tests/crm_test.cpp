@@ -205,6 +205,25 @@ TEST(CrmCrosswalk, Naics2017ChangesFollowTheCensusConcordanceInEverySector) {
     EXPECT_EQ(p->references.at("A-2").industry, "424350");
 }
 
+TEST(CrmImport, SicCodesAreRejectedUnlessTheMappingNamesThem) {
+    // No SIC concordance is shipped (docs/crm.md): 7372 (SIC Prepackaged Software) is no NAICS
+    // code and no pick-list value, so it is an unknown industry, until the mapping's values say.
+    crm_exports e;
+    e.accounts = crm_export::from_text("a.csv", "Id,Industry\nA-1,7372\n");
+    try {
+        (void)import_crm(e, preset_mapping("salesforce"));
+        ADD_FAILURE() << "a SIC code was taken";
+    } catch (const import_error& x) {
+        ASSERT_EQ(x.report().problems.size(), 1U);
+        EXPECT_EQ(x.report().problems[0].value, "7372");
+        EXPECT_EQ(x.report().problems[0].column, "Industry");
+    }
+    const auto m = parse_mapping(R"({"extends": "salesforce",
+        "accounts": {"industry": {"columns": ["Industry"], "values": {"7372": "513210"}}}})",
+                                 "sic.json");
+    EXPECT_EQ(import_crm(e, m).imported->references.at("A-1").industry, "513210");
+}
+
 // --- Mapping files -----------------------------------------------------------------------------
 
 TEST(CrmMapping, PresetsParse) {
