@@ -134,13 +134,13 @@ void add_import(CLI::App& app, std::vector<command>& commands) {
     // Exactly one destination: a program directory, or an empty program database.
     auto* destination = sub->add_option_group("destination");
     destination->add_option("--out,-o", opts->out, "Program directory to write");
-    destination->add_option("--into", opts->into,
-                            "Empty program database to import into (refmatch db init FILE), in "
-                            "one transaction");
+    auto* into = destination->add_option(
+        "--into", opts->into,
+        "Empty program database to import into (refmatch db init FILE), in one transaction");
     destination->require_option(1);
-    sub->add_option(
-        "--rejects", opts->rejects,
-        "With --into --skip-bad-rows: where the rejected rows go (default: DB.rejects)");
+    sub->add_option("--rejects", opts->rejects,
+                    "With --into --skip-bad-rows: where the rejected rows go (default: DB.rejects)")
+        ->needs(into);
     sub->add_option("--format", opts->format, "csv or json")
         ->check(CLI::IsMember({"csv", "json"}))
         ->capture_default_str();
