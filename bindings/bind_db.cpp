@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace refmatch::python {
 namespace {
@@ -82,6 +83,15 @@ void bind_db(py::module_& m) {
                std::optional<std::int64_t> at) { d.import_program(dir, recorder(by, at)); },
             py::arg("directory"), py::kw_only(), py::arg("recorded_by") = "python",
             py::arg("recorded_at") = py::none(), py::call_guard<py::gil_scoped_release>())
+        .def(
+            "import_program",
+            // A program in memory (a CRM import) and its outcomes, in one transaction.
+            [](database& d, const program& p,
+               const std::vector<measurement::opportunity_outcome>& outcomes, const std::string& by,
+               std::optional<std::int64_t> at) { d.import_program(p, recorder(by, at), outcomes); },
+            py::arg("program"), py::arg("outcomes"), py::kw_only(),
+            py::arg("recorded_by") = "python", py::arg("recorded_at") = py::none(),
+            py::call_guard<py::gil_scoped_release>())
         .def(
             "export_program",
             [](const database& d, const std::filesystem::path& dir, const std::string& format) {

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <map>
 #include <set>
 
 namespace {
@@ -169,6 +170,115 @@ TEST(CrmCrosswalk, Naics2017ChangesLeadFromRetiredCodesToCurrentOnes) {
         EXPECT_TRUE(naics.find(c.naics2022)) << c.naics2017 << " -> " << c.naics2022;
         EXPECT_TRUE(c.change == "direct" || c.change == "consolidated" || c.change == "split");
     }
+}
+
+TEST(CrmCrosswalk, Naics2017ChangesFollowTheCensusConcordanceInEverySector) {
+    // Rows read off the Census "2017 NAICS to 2022 NAICS" concordance by hand, one or more per
+    // sector the revision touched; a split goes to the closest code containing every part.
+    const std::map<std::string, std::pair<std::string, std::string>> expected = {
+        {"212113", {"21211", "split"}},           // anthracite: 212114 and 212115
+        {"315220", {"315250", "consolidated"}},   // men's cut and sew apparel
+        {"333314", {"333310", "consolidated"}},   // optical instruments and lenses
+        {"334613", {"334610", "consolidated"}},   // blank magnetic and optical media
+        {"335121", {"335131", "direct"}},         // residential lighting fixtures
+        {"424320", {"424350", "consolidated"}},   // men's clothing merchant wholesalers
+        {"425110", {"425120", "consolidated"}},   // business to business electronic markets
+        {"441310", {"441330", "consolidated"}},   // automotive parts and accessories stores
+        {"453998", {"44-45", "split"}},           // all other miscellaneous store retailers
+        {"515111", {"516210", "consolidated"}},   // radio networks
+        {"517312", {"5171", "split"}},            // wireless carriers: 517112 and 517122
+        {"522298", {"522299", "consolidated"}},   // all other nondepository credit
+        {"811212", {"811210", "consolidated"}}};  // computer and office machine repair
+    std::map<std::string, std::pair<std::string, std::string>> shipped;
+    std::set<std::string> seen;
+    for (const auto& c : naics2017_changes()) {
+        EXPECT_TRUE(seen.insert(c.naics2017).second) << c.naics2017 << " is listed twice";
+        if (expected.count(c.naics2017) != 0) shipped[c.naics2017] = {c.naics2022, c.change};
+    }
+    EXPECT_EQ(shipped, expected);
+
+    // And the import takes them: a manufacturing and a wholesale 2017 code.
+    crm_exports e;
+    e.accounts = crm_export::from_text("a.csv", "Id,Industry\nA-1,333316\nA-2,424330\n");
+    const auto p = import_crm(e, preset_mapping("salesforce")).imported;
+    EXPECT_EQ(p->references.at("A-1").industry, "333310");
+    EXPECT_EQ(p->references.at("A-2").industry, "424350");
+}
+
+TEST(CrmCrosswalk, SicCodesLeadToTheClosestNaics2022CodeOfAllTheirParts) {
+    const auto naics = naics2022();
+    ASSERT_GT(sic_to_naics().size(), 900U);
+    std::set<std::string> seen;
+    for (const auto& s : sic_to_naics()) {
+        EXPECT_EQ(s.sic.size(), 4U) << s.sic;
+        EXPECT_TRUE(seen.insert(s.sic).second) << s.sic << " is listed twice";
+        ASSERT_FALSE(s.parts.empty()) << s.sic;
+        for (const auto& p : s.parts) EXPECT_TRUE(naics.find(p)) << s.sic << " -> " << p;
+        EXPECT_EQ(s.change, s.parts.size() == 1 ? "direct" : "split") << s.sic;
+        // The target contains every part, and no deeper code does (the oracle: the lowest
+        // common ancestor in the taxonomy, computed here from the parts).
+        auto lca = naics.find(s.parts.front()).value();
+        for (const auto& p : s.parts) lca = naics.lca(lca, naics.find(p).value());
+        const bool across_sectors = lca == naics.root();
+        EXPECT_EQ(s.naics2022, across_sectors ? "" : naics.code(lca)) << s.sic;
+    }
+    // Rows of the Census 1987 SIC -> 2002 NAICS concordance, carried to 2022 by hand.
+    const auto row = [&](std::string_view sic) {
+        const auto t = sic_to_naics();
+        return *std::find_if(t.begin(), t.end(), [&](const auto& s) { return s.sic == sic; });
+    };
+    EXPECT_EQ(row("3571").naics2022, "334111");  // electronic computers
+    EXPECT_EQ(row("7371").naics2022, "541511");  // computer programming services
+    EXPECT_EQ(row("6021").naics2022, "522");     // national banks: 522110 and 522210
+    EXPECT_EQ(row("7372").naics2022, "");        // software: 334610 and 513210
+    EXPECT_EQ(row("7372").parts, (std::vector<std::string>{"334610", "513210"}));
+}
+
+TEST(CrmImport, SicCodesAreReadWhenTheMappingSaysSo) {
+    crm_exports e;
+    e.accounts = crm_export::from_text(
+        "a.csv", "Id,Industry\nA-1,7371\nA-2,3571 - Electronic Computers\nA-3,Banking\n");
+    // By default a code is NAICS: 7371 and 3571 are not NAICS 2022 codes.
+    try {
+        (void)import_crm(e, preset_mapping("salesforce"));
+        ADD_FAILURE() << "SIC codes were taken as NAICS";
+    } catch (const import_error& x) {
+        ASSERT_EQ(x.report().problems.size(), 2U);
+        EXPECT_EQ(x.report().problems[0].value, "7371");
+    }
+    const auto sic =
+        parse_mapping(R"({"extends": "salesforce", "industry_code": "sic"})", "s.json");
+    const auto p = import_crm(e, sic).imported;
+    EXPECT_EQ(p->references.at("A-1").industry, "541511");
+    EXPECT_EQ(p->references.at("A-2").industry, "334111");
+    EXPECT_EQ(p->references.at("A-3").industry, "5221");  // pick-list values still map
+
+    // A SIC whose parts lie in different sectors is a problem naming them, until the mapping
+    // picks one; 5411 is SIC grocery stores, not NAICS legal services.
+    crm_exports soft;
+    soft.accounts = crm_export::from_text("a.csv", "Id,Industry\nA-1,7372\nA-2,5411\n");
+    try {
+        (void)import_crm(soft, sic);
+        ADD_FAILURE() << "7372 was mapped";
+    } catch (const import_error& x) {
+        ASSERT_EQ(x.report().problems.size(), 1U);
+        const auto& problem = x.report().problems[0];
+        EXPECT_EQ(problem.value, "7372");
+        EXPECT_NE(problem.message().find("SIC 7372 Prepackaged Software went to 334610, 513210"),
+                  std::string::npos)
+            << problem.message();
+        EXPECT_EQ(problem.suggestions.at(1), "513210 Software Publishers");
+    }
+    const auto picked = parse_mapping(R"({"extends": "salesforce", "industry_code": "sic",
+        "accounts": {"industry": {"columns": ["Industry"], "values": {"7372": "513210"}}}})",
+                                      "picked.json");
+    const auto q = import_crm(soft, picked).imported;
+    EXPECT_EQ(q->references.at("A-1").industry, "513210");
+    EXPECT_EQ(q->references.at("A-2").industry, "44-45");  // its parts are all retail
+
+    EXPECT_THROW(
+        (void)parse_mapping(R"({"extends": "salesforce", "industry_code": "isic"})", "bad.json"),
+        parse_error);
 }
 
 // --- Mapping files -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Iterable, Optional
 
 import pandas as pd
 
+from refmatch._crm import import_crm
 from refmatch._frames import _activity_name, _dates, prospects_frame, references_frame
 from refmatch._refmatch import Database, Engine, UsageEvent
 
@@ -52,6 +53,19 @@ class ProgramDatabase:
                        recorded_at: Optional[_dt.datetime] = None) -> None:
         self._db.import_program(directory, recorded_by=recorded_by,
                                 recorded_at=_epoch(recorded_at))
+
+    def import_crm(self, exports=None, *, recorded_by: str = "python",
+                   recorded_at: Optional[_dt.datetime] = None, **options):
+        """Imports CRM exports into this database, which must hold no program yet: what
+        :func:`refmatch.import_crm` takes (exports as DataFrames or paths, ``mapping``,
+        ``skip_bad_rows``) and returns, the program and the opportunities' outcomes then written
+        in one transaction (docs/crm.md). Raises :class:`refmatch.CrmImportError` for rows that
+        do not map, :class:`refmatch.DatabaseError` for a database that holds a program; the
+        database is unchanged then."""
+        result = import_crm(exports, **options)
+        self._db.import_program(result.program, result.outcomes, recorded_by=recorded_by,
+                                recorded_at=_epoch(recorded_at))
+        return result
 
     def export_program(self, directory: str | os.PathLike, format: str = "csv") -> None:
         self._db.export_program(directory, format)

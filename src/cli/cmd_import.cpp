@@ -1,11 +1,14 @@
 // refmatch import --mapping salesforce|hubspot|FILE.json --accounts A.csv [--opportunities O.csv]
-// [--opportunity-products L.csv] [--products P.csv] --out DIR [--skip-bad-rows]:
-// a program directory from CRM exports, all or nothing, with a summary of what was read and the
-// opportunities' outcomes (outcomes.csv) when the export has them.
+// [--opportunity-products L.csv] [--products P.csv] (--out DIR | --into DB) [--skip-bad-rows]:
+// a program from CRM exports, all or nothing, with a summary of what was read and the
+// opportunities' outcomes when the export has them; written as a program directory (--out) or
+// into an empty program database in one transaction (--into, the database's own import).
 
 #include "commands.hpp"
+#include "program_source.hpp"
 
 #include <refmatch/crm/import.hpp>
+#include <refmatch/db/database.hpp>
 #include <refmatch/io.hpp>
 #include <refmatch/measurement/outcomes_io.hpp>
 
@@ -13,6 +16,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace refmatch::cli {
@@ -24,9 +28,22 @@ struct import_command_options {
     std::string mapping = "salesforce";
     std::string accounts, opportunities, opportunity_products, products;
     std::string out;
+    std::string into;
+    std::string rejects;
     std::string format = "csv";
     bool skip_bad_rows = false;
 };
+
+// Writes the rejected rows of each export that had any to `dir/<export name>`.
+void write_rejects(const crm::import_report& report, const fs::path& dir) {
+    for (const auto& f : report.files) {
+        const bool any = std::any_of(report.rejected.begin(), report.rejected.end(),
+                                     [&](const crm::rejected_row& r) { return r.file == f.file; });
+        if (!any) continue;
+        fs::create_directories(dir);
+        write_file_atomically(dir / fs::path(f.file).filename(), report.rejects_csv(f.file));
+    }
+}
 
 // Writes the program and its reject files into a fresh directory beside `out`, then swaps it in,
 // so that `out` holds either the previous program or the whole new one.
@@ -42,14 +59,7 @@ void write_program_dir(const crm::import_result& result, const fs::path& out, fi
             staging / (format == file_format::json ? "outcomes.json" : "outcomes.csv"),
             result.outcomes, *p.vocab);
     write_file_atomically(staging / "import_summary.txt", report.summary());
-    for (const auto& f : report.files) {
-        const bool any = std::any_of(report.rejected.begin(), report.rejected.end(),
-                                     [&](const crm::rejected_row& r) { return r.file == f.file; });
-        if (!any) continue;
-        fs::create_directories(staging / "rejects");
-        write_file_atomically(staging / "rejects" / fs::path(f.file).filename(),
-                              report.rejects_csv(f.file));
-    }
+    write_rejects(report, staging / "rejects");
     auto previous = out;
     previous += ".previous";
     fs::remove_all(previous);
@@ -58,8 +68,19 @@ void write_program_dir(const crm::import_result& result, const fs::path& out, fi
     fs::remove_all(previous);
 }
 
+// The program and its outcomes go into the database through its import of a program (one
+// transaction, an empty database only); the rejected rows, a report, are written after it.
+void write_into_database(const crm::import_result& result, database& db,
+                         const import_command_options& opts) {
+    db.import_program(*result.imported, command_line_user(), result.outcomes);
+    write_rejects(result.report, opts.rejects.empty() ? opts.into + ".rejects" : opts.rejects);
+}
+
 int run_import(const import_command_options& opts) {
     const auto mapping = crm::load_mapping(opts.mapping);
+    // Opened first, so that a missing or unusable database fails before the exports are read.
+    std::optional<database> db;
+    if (!opts.into.empty()) db.emplace(opts.into);
     crm::crm_exports exports;
     const auto read = [](const std::string& path) -> std::optional<crm::crm_export> {
         if (path.empty()) return std::nullopt;
@@ -73,12 +94,18 @@ int run_import(const import_command_options& opts) {
     options.skip_bad_rows = opts.skip_bad_rows;
     try {
         const auto result = crm::import_crm(exports, mapping, options);
-        write_program_dir(result, opts.out,
-                          opts.format == "json" ? file_format::json : file_format::csv);
+        if (db)
+            write_into_database(result, *db, opts);
+        else
+            write_program_dir(result, opts.out,
+                              opts.format == "json" ? file_format::json : file_format::csv);
         std::cout << result.report.summary();
         for (const auto& p : result.report.problems)
             std::cerr << "rejected: " << p.message() << '\n';
-        std::cout << "wrote " << opts.out << '\n';
+        if (db)
+            std::cout << "imported into " << opts.into << '\n';
+        else
+            std::cout << "wrote " << opts.out << '\n';
         return 0;
     } catch (const crm::import_error& e) {
         for (const auto& p : e.report().problems) std::cerr << p.message() << '\n';
@@ -104,12 +131,22 @@ void add_import(CLI::App& app, std::vector<command>& commands) {
                     "Opportunity products / line items export (CSV)");
     sub->add_option("--products", opts->products,
                     "Product catalogue export (CSV); default: the products the exports name");
-    sub->add_option("--out,-o", opts->out, "Program directory to write")->required();
+    // Exactly one destination: a program directory, or an empty program database.
+    auto* destination = sub->add_option_group("destination");
+    destination->add_option("--out,-o", opts->out, "Program directory to write");
+    auto* into = destination->add_option(
+        "--into", opts->into,
+        "Empty program database to import into (refmatch db init FILE), in one transaction");
+    destination->require_option(1);
+    sub->add_option("--rejects", opts->rejects,
+                    "With --into --skip-bad-rows: where the rejected rows go (default: DB.rejects)")
+        ->needs(into);
     sub->add_option("--format", opts->format, "csv or json")
         ->check(CLI::IsMember({"csv", "json"}))
         ->capture_default_str();
     sub->add_flag("--skip-bad-rows", opts->skip_bad_rows,
-                  "Import the rows that map; write the others to DIR/rejects/ with the reason");
+                  "Import the rows that map; write the others to DIR/rejects/ (or --rejects) "
+                  "with the reason");
     commands.push_back({sub, [opts] { return run_import(*opts); }});
 }
 

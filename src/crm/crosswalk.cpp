@@ -74,6 +74,28 @@ std::span<const naics_change> naics2017_changes() {
     return changes;
 }
 
+std::span<const sic_industry> sic_to_naics() {
+    static const std::vector<sic_industry> table = [] {
+        static constexpr std::array<detail::column_spec, 5> specs = {{{"sic", true},
+                                                                      {"title", true},
+                                                                      {"naics2022", true},
+                                                                      {"change", true},
+                                                                      {"parts", true}}};
+        std::vector<sic_industry> out;
+        for (auto& r : read_rows(detail::crm_sic_to_naics_csv(), "sic_to_naics.csv", specs)) {
+            std::vector<std::string> parts;
+            for (std::size_t at = 0; at < r[4].size();) {
+                const auto end = std::min(r[4].find(' ', at), r[4].size());
+                if (end > at) parts.push_back(r[4].substr(at, end - at));
+                at = end + 1;
+            }
+            out.push_back({r[0], r[1], r[2], r[3], std::move(parts)});
+        }
+        return out;
+    }();
+    return table;
+}
+
 std::span<const country_alias> country_aliases() {
     static const std::vector<country_alias> aliases = [] {
         static constexpr std::array<detail::column_spec, 3> specs = {

@@ -8,6 +8,7 @@ namespace refmatch::detail {
 std::string_view crm_salesforce_industries_csv();
 std::string_view crm_hubspot_industries_csv();
 std::string_view crm_naics2017_to_2022_csv();
+std::string_view crm_sic_to_naics_csv();
 std::string_view crm_country_aliases_csv();
 std::string_view crm_salesforce_json();
 std::string_view crm_hubspot_json();

@@ -112,11 +112,14 @@ public:
                                   std::string_view field) const {
         const auto it = fields_.find(std::string(field));
         if (it == fields_.end()) return {};
-        const auto& b = it->second;
-        std::string_view cell;
-        if (b.column != npos && b.column < row.size()) cell = trim(row[b.column]);
-        if (cell.empty() && b.rule->default_value) cell = *b.rule->default_value;
-        return replace(*b.rule, cell);
+        return replace(*it->second.rule, cell_of(it->second, row));
+    }
+    /// Whether the mapping's `values` replaced the field's text in this row (the replacement is
+    /// then in refmatch's terms, not the export's).
+    [[nodiscard]] bool replaced(const std::vector<std::string>& row, std::string_view field) const {
+        const auto it = fields_.find(std::string(field));
+        if (it == fields_.end() || it->second.rule->values.empty()) return false;
+        return it->second.rule->values.count(fold_key(cell_of(it->second, row))) != 0;
     }
 
     /// The items of a list field, each trimmed and replaced.
@@ -144,6 +147,13 @@ public:
     }
 
 private:
+    struct binding;
+    static std::string_view cell_of(const binding& b, const std::vector<std::string>& row) {
+        std::string_view cell;
+        if (b.column != npos && b.column < row.size()) cell = trim(row[b.column]);
+        if (cell.empty() && b.rule->default_value) cell = *b.rule->default_value;
+        return cell;
+    }
     static std::string replace(const field_rule& rule, std::string_view text) {
         if (!rule.values.empty()) {
             const auto it = rule.values.find(fold_key(text));
@@ -205,44 +215,79 @@ std::unordered_map<std::string, std::string> titles_of(const taxonomy& t) {
 
 class industry_resolver {
 public:
-    industry_resolver(const taxonomy& naics, std::string crosswalk)
-        : naics_(&naics), crosswalk_name_(std::move(crosswalk)), titles_(titles_of(naics)) {
+    industry_resolver(const taxonomy& naics, const mapping& m)
+        : naics_(&naics),
+          crosswalk_name_(m.industry_crosswalk),
+          sic_(m.industry_code == "sic"),
+          titles_(titles_of(naics)) {
         if (!crosswalk_name_.empty())
             for (const auto& e : industry_crosswalk(crosswalk_name_)) {
                 crosswalk_.emplace(fold_key(e.value), e.naics);
                 if (!e.label.empty()) crosswalk_.emplace(fold_key(e.label), e.naics);
             }
+        if (sic_)
+            for (const auto& s : sic_to_naics()) sic_codes_.emplace(s.sic, &s);
         for (const auto& c : naics2017_changes()) changes_.emplace(c.naics2017, c.naics2022);
     }
 
-    const resolution& resolve(const std::string& text) {
-        return memoised(cache_, text, [this](const std::string& t) { return compute(t); });
+    /// `naics`: the text is a NAICS code or title whatever the mapping's `industry_code` (the
+    /// target of a mapping's `values`).
+    const resolution& resolve(const std::string& text, bool naics = false) {
+        const bool sic = sic_ && !naics;
+        return memoised(sic ? cache_ : naics_cache_, text,
+                        [this, sic](const std::string& t) { return compute(t, sic); });
     }
 
 private:
-    resolution compute(const std::string& text) const {
+    resolution compute(const std::string& text, bool sic) const {
         if (text.empty()) return {};
         const auto key = fold_key(text);
         if (const auto it = crosswalk_.find(key); it != crosswalk_.end()) return found(it->second);
         // A code, possibly followed by its title ("5415 - Computer Systems Design").
         const auto first = text.substr(0, text.find_first_of(" \t"));
-        if (naics_->find(first)) return found(naics_->code(*naics_->find(first)));
-        if (const auto it = changes_.find(first); it != changes_.end()) return found(it->second);
+        if (sic) {
+            if (const auto it = sic_codes_.find(first); it != sic_codes_.end())
+                return sic_industry_of(*it->second);
+        } else {
+            if (naics_->find(first)) return found(naics_->code(*naics_->find(first)));
+            if (const auto it = changes_.find(first); it != changes_.end())
+                return found(it->second);
+        }
         if (const auto it = titles_.find(key); it != titles_.end()) return found(it->second);
         resolution r;
         r.ok = false;
         r.expected =
             (crosswalk_name_.empty() ? std::string() : "a " + crosswalk_name_ + " industry, ") +
-            "a NAICS 2022 code or title, or a value of the mapping's industry values";
+            (sic ? "a SIC 1987 code, a NAICS 2022 title" : "a NAICS 2022 code or title") +
+            ", or a value of the mapping's industry values";
         r.reason = "unknown industry";
         r.suggestions = suggest(*naics_, text);
         return r;
     }
 
+    // A SIC industry whose parts lie in different NAICS sectors has no code that contains them:
+    // the cell is a problem, with the parts, rather than an industry silently left unknown.
+    resolution sic_industry_of(const sic_industry& s) const {
+        if (!s.naics2022.empty()) return found(s.naics2022);
+        resolution r;
+        r.ok = false;
+        std::string parts;
+        for (const auto& p : s.parts) parts += (parts.empty() ? "" : ", ") + p;
+        r.expected = "a SIC code within one NAICS 2022 sector (SIC " + s.sic + " " + s.title +
+                     " went to " + parts +
+                     ": name the one you mean under the mapping's industry values)";
+        r.reason = "SIC code across NAICS sectors";
+        for (const auto& p : s.parts)
+            r.suggestions.push_back(p + " " + std::string(naics_->title(*naics_->find(p))));
+        return r;
+    }
+
     const taxonomy* naics_;
     std::string crosswalk_name_;
+    bool sic_ = false;
     std::unordered_map<std::string, std::string> crosswalk_, changes_, titles_;
-    std::unordered_map<std::string, resolution> cache_;
+    std::unordered_map<std::string, const sic_industry*> sic_codes_;
+    std::unordered_map<std::string, resolution> cache_, naics_cache_;
 };
 
 class country_resolver {
@@ -394,7 +439,7 @@ public:
           options_(options),
           naics_(naics2022()),
           geography_(m49_geography()),
-          industries_(naics_, m.industry_crosswalk),
+          industries_(naics_, m),
           countries_(geography_, m),
           products_(exports.products.has_value()) {}
 
@@ -507,7 +552,7 @@ private:
                            const std::vector<std::string>& cells, bool with_products = true) {
         company_fields out;
         const auto industry = t.get(cells, "industry");
-        const auto& i = industries_.resolve(industry);
+        const auto& i = industries_.resolve(industry, t.replaced(cells, "industry"));
         if (i.ok)
             out.industry = i.code;
         else

@@ -156,12 +156,20 @@ public:
     }
 
     mapping build(const json& doc) const {
-        static constexpr std::array<std::string_view, 13> top = {
-            "format",      "version",       "name",
-            "description", "extends",       "industry_crosswalk",
-            "dates",       "numbers",       "territories",
-            "accounts",    "opportunities", "opportunity_products",
-            "products"};
+        static constexpr std::array<std::string_view, 14> top = {"format",
+                                                                 "version",
+                                                                 "name",
+                                                                 "description",
+                                                                 "extends",
+                                                                 "industry_crosswalk",
+                                                                 "industry_code",
+                                                                 "dates",
+                                                                 "numbers",
+                                                                 "territories",
+                                                                 "accounts",
+                                                                 "opportunities",
+                                                                 "opportunity_products",
+                                                                 "products"};
         if (!doc.is_object()) fail("", "a JSON object", doc);
         for (const auto& [key, value] : doc.items())
             if (key != "export" && std::find(top.begin(), top.end(), key) == top.end())
@@ -179,6 +187,11 @@ public:
                 !m.industry_crosswalk.empty())
                 fail("industry_crosswalk", "salesforce, hubspot or \"\"",
                      doc["industry_crosswalk"]);
+        }
+        if (doc.contains("industry_code")) {
+            m.industry_code = text(doc["industry_code"], "industry_code");
+            if (m.industry_code != "naics" && m.industry_code != "sic")
+                fail("industry_code", "\"naics\" or \"sic\"", doc["industry_code"]);
         }
         if (doc.contains("dates")) {
             m.date_formats = texts(doc["dates"], "dates", "a date format");

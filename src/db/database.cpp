@@ -205,11 +205,14 @@ void database::import_program(const fs::path& directory, const recorded_by& by,
     });
 }
 
-void database::import_program(const refmatch::program& p, const recorded_by& by) {
+void database::import_program(const refmatch::program& p, const recorded_by& by,
+                              std::span<const measurement::opportunity_outcome> outcomes) {
+    measurement::check_outcomes(outcomes, *p.vocab);
     std::lock_guard lock(impl_->mutex);
     impl_->write("import a program", [&](std::int64_t revision) {
         impl_->require_empty("import a program");
         db::write_program(impl_->conn, p, revision, by.who, iso_time(by.at));
+        db::put_outcomes(impl_->conn, outcomes);
         return 0;
     });
 }

@@ -118,3 +118,34 @@ def test_opportunity_outcomes_come_with_the_import() -> None:
     assert influence.won_revenue == pytest.approx(48000 + 30000 + 9000)
     assert influence.influenced_revenue == 0
     assert influence.versus["closed_without"] == 4
+
+
+def test_import_crm_into_a_database_in_one_transaction(tmp_path: Path) -> None:
+    exports = {"accounts": DATA / "salesforce" / "Accounts.csv",
+               "opportunities": DATA / "salesforce" / "Opportunities.csv"}
+    in_memory = refmatch.import_crm(exports, mapping="salesforce")
+    db = refmatch.open_database(tmp_path / "program.db", create=True)
+    result = db.import_crm(exports, mapping="salesforce", recorded_by="crm")
+    assert result.report.summary() == in_memory.report.summary()
+    # The database's program and outcomes are the import's, read back from the file.
+    reopened = refmatch.open_database(tmp_path / "program.db", read_only=True)
+    assert sorted(r.id for r in reopened.program.references.all()) == \
+        sorted(r.id for r in in_memory.program.references.all())
+    assert sorted(p.id for p in reopened.program.prospects.all()) == \
+        sorted(p.id for p in in_memory.program.prospects.all())
+    stored = refmatch._refmatch._database_outcomes(reopened._db)
+    assert sorted((o.opportunity_id, o.amount) for o in stored) == \
+        sorted((o.opportunity_id, o.amount) for o in in_memory.outcomes)
+    # A second import is refused: the database holds a program.
+    with pytest.raises(refmatch.DatabaseError, match="already holds a program"):
+        db.import_crm(exports, mapping="salesforce")
+
+
+def test_a_bad_row_leaves_the_database_empty(tmp_path: Path) -> None:
+    db = refmatch.open_database(tmp_path / "program.db", create=True)
+    with pytest.raises(refmatch.CrmImportError, match="Financial Servics"):
+        db.import_crm(accounts=DATA / "bad" / "Accounts.csv", mapping="salesforce")
+    assert len(db.program.references.all()) == 0
+    db.import_crm(accounts=DATA / "bad" / "Accounts.csv", mapping="salesforce",
+                  skip_bad_rows=True)
+    assert [r.id for r in db.program.references.all()] == ["0015g00000KX2aAAAT"]

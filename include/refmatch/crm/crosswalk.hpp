@@ -1,12 +1,14 @@
 #pragma once
 /// @file crm/crosswalk.hpp
 /// The shipped crosswalks from CRM vocabularies to refmatch's: industry pick-lists to NAICS 2022,
-/// NAICS 2017 codes to 2022, and country names to ISO 3166-1 (sources in docs/data-sources.md).
+/// NAICS 2017 codes and SIC 1987 codes to 2022, and country names to ISO 3166-1 (sources in
+/// docs/data-sources.md).
 /// Link refmatch::io.
 
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace refmatch::crm {
 
@@ -36,6 +38,22 @@ struct naics_change {
 
 /// The shipped NAICS 2017 -> 2022 changes. **Thread safety:** as `industry_crosswalk`.
 [[nodiscard]] std::span<const naics_change> naics2017_changes();
+
+/// A SIC 1987 industry (four digits) and the NAICS 2022 industries its parts became, through the
+/// Census concordances 1987 SIC -> 2002 NAICS -> ... -> 2022 NAICS. `naics2022` is the one 2022
+/// industry (`change` "direct"), or for a SIC split among several (`change` "split") the closest
+/// code that contains every part; "" when the parts lie in different sectors.
+struct sic_industry {
+    std::string sic;
+    std::string title;
+    std::string naics2022;
+    std::string change;
+    std::vector<std::string> parts;  ///< every 2022 industry a part of it went to
+};
+
+/// The shipped SIC 1987 -> NAICS 2022 table, by SIC code. **Thread safety:** as
+/// `industry_crosswalk`.
+[[nodiscard]] std::span<const sic_industry> sic_to_naics();
 
 /// Another name of a country and its ISO 3166-1 alpha-2 code, with a note where the alias is
 /// not quite the country (England -> GB).

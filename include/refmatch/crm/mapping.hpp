@@ -58,6 +58,11 @@ struct mapping {
     /// The shipped industry crosswalk applied to industry values: "salesforce", "hubspot" or
     /// "" (none; NAICS codes and the mapping's own values only).
     std::string industry_crosswalk;
+    /// What a code in an industry cell is: "naics" (NAICS 2022, or a 2017 code 2022 changed) or
+    /// "sic" (a SIC 1987 code, mapped through the shipped `sic_to_naics` table). The two
+    /// systems share four-digit numbers (5411 is grocery stores in SIC, legal services in NAICS),
+    /// so an export's codes are read as one or the other, never guessed.
+    std::string industry_code = "naics";
     /// Date formats tried in order: `YYYY-MM-DD`, `M/D/YYYY`, `DD.MM.YYYY`, ... (`YYYY`, `MM`,
     /// `M`, `DD`, `D` and literal characters); a time after the date (`2025-07-15 10:30`,
     /// `2025-07-15T10:30:00Z`) is ignored.

@@ -108,7 +108,11 @@ public:
     ///         program or the write fails.
     void import_program(const std::filesystem::path& directory, const recorded_by& by,
                         const program_progress_callback& progress = {});
-    void import_program(const refmatch::program& p, const recorded_by& by);
+    /// The same for a program in memory (a CRM import, say), with its opportunity outcomes in
+    /// the same transaction (checked as `check_outcomes` checks them, before anything is
+    /// written).
+    void import_program(const refmatch::program& p, const recorded_by& by,
+                        std::span<const measurement::opportunity_outcome> outcomes = {});
 
     /// Writes the program to a directory, files identical to `save_program` of it.
     void export_program(const std::filesystem::path& directory,
