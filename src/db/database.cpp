@@ -12,8 +12,10 @@
 #include <refmatch/shipped_data.hpp>
 
 #include <algorithm>
+#include <cstddef>
 #include <mutex>
 #include <system_error>
+#include <type_traits>
 #include <unistd.h>
 
 namespace refmatch {
@@ -69,7 +71,10 @@ struct database::impl {
 
     impl(const fs::path& p, const database_options& o) : path(p), options(o) {
         check_path(path, options);
-        int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+        // NOMUTEX: the object's mutex serialises every use of its connection already, so
+        // SQLite's own lock around each call (every column read of a load) is not needed.
+        int flags = (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+                    SQLITE_OPEN_NOMUTEX;
         if (options.create && !options.read_only) flags |= SQLITE_OPEN_CREATE;
         conn = db::connection(path.string(), flags,
                               options.vfs.empty() ? nullptr : options.vfs.c_str());
@@ -137,19 +142,54 @@ struct database::impl {
         return true;
     }
 
-    // One write: `body` runs inside a write transaction that also bumps the revision; after the
-    // commit the in-memory program catches up from the database (own rows included).
-    template <class F>
-    auto write(std::string_view operation, F&& body) {
+    // One write: `body(revision, current)` runs inside a write transaction that also bumps the
+    // revision; `current` says whether memory held every commit before this one (no other
+    // connection wrote since it last followed). After the commit, when it was current,
+    // `apply_own(result)` puts this transaction's rows into memory directly; otherwise (or
+    // without `apply_own`) memory catches up from the database, own rows included.
+    template <class F, class Apply = std::nullptr_t>
+    auto write(std::string_view operation, F&& body, Apply&& apply_own = nullptr) {
         if (options.read_only)
             throw database_error(path.string() + ": " + std::string(operation) +
                                  ": the database is open read-only");
         db::transaction t(conn, db::transaction::write, operation);
         const auto revision = db::bump_revision(conn, operation);
-        auto result = body(revision);
+        const bool current = revision == seen.revision + 1;
+        auto result = body(revision, current);
         t.commit();
-        catch_up();
+        if constexpr (std::is_same_v<std::decay_t<Apply>, std::nullptr_t>) {
+            catch_up();
+        } else if (!current) {
+            catch_up();
+        } else {
+            try {
+                apply_own(result);
+                seen.revision = revision;
+            } catch (...) {
+                // Memory took only part of the commit: build it anew from the database.
+                reload();
+            }
+        }
         return result;
+    }
+
+    // Imports `p` (and what `beside` writes) in one transaction. The program read back would be
+    // `p` itself: memory takes `take()` (p, or a copy of it) rather than loading the tables.
+    template <class Take, class Beside>
+    void import(const refmatch::program& p, const recorded_by& by, Take&& take, Beside&& beside) {
+        db::cursor after;
+        write(
+            "import a program",
+            [&](std::int64_t revision, bool) {
+                require_empty("import a program");
+                after = db::write_program(conn, p, revision, by.who, iso_time(by.at));
+                beside();
+                return 0;
+            },
+            [&](int) {
+                prog = take();
+                seen = after;
+            });
     }
 
     void require_empty(std::string_view operation) {
@@ -191,27 +231,23 @@ bool database::refresh() {
 
 void database::import_program(const fs::path& directory, const recorded_by& by,
                               const program_progress_callback& progress) {
-    const auto p = load_program(directory, progress);
+    std::shared_ptr<refmatch::program> p = load_program(directory, progress);
     const auto outcomes = measurement::load_program_outcomes(directory, *p->vocab);
     const auto items = content::load_program_content(directory, *p->vocab);
     content::check_content(items, *p);
     std::lock_guard lock(impl_->mutex);
-    impl_->write("import a program", [&](std::int64_t revision) {
-        impl_->require_empty("import a program");
-        db::write_program(impl_->conn, *p, revision, by.who, iso_time(by.at));
-        db::put_outcomes(impl_->conn, outcomes);
-        db::put_content(impl_->conn, items);
-        return 0;
-    });
+    impl_->import(
+        *p, by, [&] { return std::move(p); },
+        [&] {
+            db::put_outcomes(impl_->conn, outcomes);
+            db::put_content(impl_->conn, items);
+        });
 }
 
 void database::import_program(const refmatch::program& p, const recorded_by& by) {
     std::lock_guard lock(impl_->mutex);
-    impl_->write("import a program", [&](std::int64_t revision) {
-        impl_->require_empty("import a program");
-        db::write_program(impl_->conn, p, revision, by.who, iso_time(by.at));
-        return 0;
-    });
+    impl_->import(
+        p, by, [&] { return std::make_shared<refmatch::program>(p); }, [] {});
 }
 
 void database::export_program(const fs::path& directory, file_format format) const {
@@ -242,7 +278,7 @@ void database::add_references(std::vector<reference_customer> rs) {
     std::lock_guard lock(impl_->mutex);
     // Validated as the store validates, before anything is written.
     reference_store(impl_->prog->vocab).add_all(rs);
-    impl_->write("add references", [&](std::int64_t revision) {
+    impl_->write("add references", [&](std::int64_t revision, bool) {
         db::upsert_references(impl_->conn, *impl_->prog->vocab, rs, revision, false);
         return 0;
     });
@@ -253,7 +289,7 @@ void database::update_reference(reference_customer r) {
     std::vector<reference_customer> one;
     one.push_back(std::move(r));
     reference_store(impl_->prog->vocab).add_all(one);
-    impl_->write("update a reference", [&](std::int64_t revision) {
+    impl_->write("update a reference", [&](std::int64_t revision, bool) {
         db::upsert_references(impl_->conn, *impl_->prog->vocab, one, revision, true);
         return 0;
     });
@@ -261,7 +297,7 @@ void database::update_reference(reference_customer r) {
 
 void database::set_reference_status(std::string_view id, reference_status status) {
     std::lock_guard lock(impl_->mutex);
-    impl_->write("change a reference's status", [&](std::int64_t revision) {
+    impl_->write("change a reference's status", [&](std::int64_t revision, bool) {
         db::set_status(impl_->conn, id, status, revision);
         return 0;
     });
@@ -272,7 +308,7 @@ void database::add_prospect(prospect p) {
     std::vector<prospect> one;
     one.push_back(std::move(p));
     prospect_store(impl_->prog->vocab).add_all(one);
-    impl_->write("add a prospect", [&](std::int64_t revision) {
+    impl_->write("add a prospect", [&](std::int64_t revision, bool) {
         db::upsert_prospects(impl_->conn, *impl_->prog->vocab, one, revision, false);
         return 0;
     });
@@ -283,7 +319,7 @@ void database::update_prospect(prospect p) {
     std::vector<prospect> one;
     one.push_back(std::move(p));
     prospect_store(impl_->prog->vocab).add_all(one);
-    impl_->write("update a prospect", [&](std::int64_t revision) {
+    impl_->write("update a prospect", [&](std::int64_t revision, bool) {
         db::upsert_prospects(impl_->conn, *impl_->prog->vocab, one, revision, true);
         return 0;
     });
@@ -296,9 +332,22 @@ std::int64_t database::record_usage(const usage_event& e, const recorded_by& by)
 std::int64_t database::record_usage(std::span<const usage_event> events, const recorded_by& by) {
     std::lock_guard lock(impl_->mutex);
     const auto at = iso_time(by.at);
-    return impl_->write("record usage", [&](std::int64_t) {
-        return db::insert_usage(impl_->conn, *impl_->prog->vocab, events, by.who, at);
-    });
+    auto& m = *impl_;
+    return m.write(
+        "record usage",
+        [&](std::int64_t, bool current) {
+            // Memory that holds every commit knows every reference the database does: the
+            // checks of record_usage (the same messages) are made there rather than as a query
+            // per event.
+            if (current)
+                for (const auto& e : events) m.prog->check_usage(e);
+            return db::insert_usage(m.conn, *m.prog->vocab, events, by.who, at, current);
+        },
+        [&](std::int64_t first) {
+            for (const auto& e : events) m.prog->record_usage(e);
+            if (!events.empty())
+                m.seen.last_event = first + static_cast<std::int64_t>(events.size()) - 1;
+        });
 }
 
 std::vector<ledger_entry> database::history(std::string_view reference_id) const {
@@ -321,7 +370,7 @@ void database::put_outcomes(std::span<const measurement::opportunity_outcome> ou
     std::lock_guard lock(impl_->mutex);
     const auto& v = *impl_->prog->vocab;
     measurement::check_outcomes(outcomes, v);
-    impl_->write("write outcomes", [&](std::int64_t) {
+    impl_->write("write outcomes", [&](std::int64_t, bool) {
         db::put_outcomes(impl_->conn, outcomes);
         measurement::check_outcomes(db::read_outcomes(impl_->conn, v), v);
         return 0;
@@ -339,7 +388,7 @@ std::vector<content::content_item> database::content_items() const {
 void database::put_content_items(std::span<const content::content_item> items) {
     std::lock_guard lock(impl_->mutex);
     content::check_content(items, *impl_->prog);
-    impl_->write("write content", [&](std::int64_t) {
+    impl_->write("write content", [&](std::int64_t, bool) {
         db::put_content(impl_->conn, items);
         return 0;
     });

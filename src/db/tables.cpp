@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <functional>
+#include <optional>
 
 namespace refmatch::db {
 namespace {
@@ -200,6 +202,63 @@ void upsert(const connection& c, table_kind kind, std::string_view table, std::s
     }
 }
 
+// "2025-07-01" into `out` (what format_date writes, without its printf: an import writes
+// millions).
+std::string_view day_text(date d, char (&out)[16]) {
+    const std::chrono::year_month_day ymd{d};
+    const int year = static_cast<int>(ymd.year());
+    if (year < 0 || year > 9999) {
+        const auto text = format_date(d);
+        const auto n = std::min(text.size(), sizeof out);
+        std::copy_n(text.data(), n, out);
+        return {out, n};
+    }
+    const auto two = [](char* p, unsigned v) {
+        p[0] = static_cast<char>('0' + v / 10);
+        p[1] = static_cast<char>('0' + v % 10);
+    };
+    two(out, static_cast<unsigned>(year / 100));
+    two(out + 2, static_cast<unsigned>(year % 100));
+    out[4] = '-';
+    two(out + 5, static_cast<unsigned>(ymd.month()));
+    out[7] = '-';
+    two(out + 8, static_cast<unsigned>(ymd.day()));
+    return {out, 10};
+}
+
+// The ledger's INSERT, prepared once for a run of events.
+class ledger_insert {
+public:
+    ledger_insert(const connection& c, std::string_view who, std::string_view at)
+        : c_(c),
+          insert_(c,
+                  "INSERT INTO usage_ledger (reference_id, activity, opportunity_id, day, "
+                  "recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                  "record usage"),
+          recorder_(who.empty() ? std::string("unknown") : std::string(who)),
+          at_(at.empty() ? std::string_view("-") : at) {}
+
+    // Appends one row; returns its event id.
+    std::int64_t add(std::string_view reference_id, std::string_view activity,
+                     std::string_view opportunity_id, date day) {
+        char buffer[16];
+        insert_.bind(1, reference_id)
+            .bind(2, activity)
+            .bind(3, opportunity_id)
+            .bind(4, day_text(day, buffer))
+            .bind(5, recorder_)
+            .bind(6, at_);
+        insert_.run();
+        return sqlite3_last_insert_rowid(c_.get());
+    }
+
+private:
+    const connection& c_;
+    statement insert_;
+    std::string recorder_;
+    std::string_view at_;
+};
+
 }  // namespace
 
 cursor read_cursor(const connection& c) {
@@ -272,8 +331,8 @@ void apply_changes(const connection& c, program& p, cursor& seen) {
         [after](statement& s) { s.bind(1, after); });
 }
 
-void write_program(const connection& c, const program& p, std::int64_t revision,
-                   std::string_view who, std::string_view at) {
+cursor write_program(const connection& c, const program& p, std::int64_t revision,
+                     std::string_view who, std::string_view at) {
     const auto& v = *p.vocab;
     c.exec("DELETE FROM product; DELETE FROM activity", "import a program");
     {
@@ -302,11 +361,22 @@ void write_program(const connection& c, const program& p, std::int64_t revision,
     // The ledger's index is built once after the rows (a sort) rather than row by row; DDL is
     // part of the transaction, so a failed import leaves the index as it was.
     c.exec("DROP INDEX usage_ledger_reference", "import a program");
-    const auto events = p.usage.events();
-    insert_usage(c, v, events, who, at, true);
+    // The events straight from the ledger's interned columns (a whole program's events were
+    // checked when it was assembled).
+    std::int64_t last = 0;
+    {
+        ledger_insert insert(c, who, at);
+        p.usage.batch().for_each([&](std::string_view reference_id, activity_id a,
+                                     std::string_view opportunity_id, date day, std::uint32_t) {
+            last = insert.add(reference_id, v.activities.name(a), opportunity_id, day);
+        });
+    }
     c.exec("CREATE INDEX usage_ledger_reference ON usage_ledger (reference_id, event_id)",
            "import a program");
     c.exec("UPDATE program_state SET generation = generation + 1", "import a program");
+    auto out = read_cursor(c);
+    out.last_event = last;
+    return out;
 }
 
 void upsert_references(const connection& c, const vocabulary& v,
@@ -334,23 +404,20 @@ void set_status(const connection& c, std::string_view id, reference_status s,
 
 std::int64_t insert_usage(const connection& c, const vocabulary& v,
                           std::span<const usage_event> events, std::string_view who,
-                          std::string_view at, bool of_a_program) {
-    statement exists(c, "SELECT 1 FROM reference_customer WHERE id = ?1", "record usage");
-    statement insert(c,
-                     "INSERT INTO usage_ledger (reference_id, activity, opportunity_id, day, "
-                     "recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                     "record usage");
-    const std::string recorder = who.empty() ? std::string("unknown") : std::string(who);
+                          std::string_view at, bool checked) {
+    std::optional<statement> exists;
+    if (!checked)
+        exists.emplace(c, "SELECT 1 FROM reference_customer WHERE id = ?1", "record usage");
+    ledger_insert insert(c, who, at);
     std::int64_t first = 0;
     for (const auto& e : events) {
         // The program's record_usage checks, against the database (the truth for every
         // connection), so that memory can always take what was committed.
-        // (A whole program's events were checked when it was assembled.)
-        if (!of_a_program) {
+        if (exists) {
             const std::string subject = "usage of '" + e.reference_id + "'";
-            exists.bind(1, e.reference_id);
-            const bool known = exists.step();
-            exists.reset();
+            exists->bind(1, e.reference_id);
+            const bool known = exists->step();
+            exists->reset();
             if (!known)
                 throw validation_error(subject, "reference_id", "a reference id of the program",
                                        e.reference_id);
@@ -358,14 +425,9 @@ std::int64_t insert_usage(const connection& c, const vocabulary& v,
                 throw validation_error(subject, "activity", "a registered activity type",
                                        std::to_string(e.activity.value));
         }
-        insert.bind(1, e.reference_id)
-            .bind(2, v.activities.name(e.activity))
-            .bind(3, e.opportunity_id)
-            .bind(4, format_date(e.day))
-            .bind(5, recorder)
-            .bind(6, at.empty() ? std::string_view("-") : at);
-        insert.run();
-        if (!first) first = sqlite3_last_insert_rowid(c.get());
+        const auto id =
+            insert.add(e.reference_id, v.activities.name(e.activity), e.opportunity_id, e.day);
+        if (!first) first = id;
     }
     return first;
 }
