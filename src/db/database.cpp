@@ -114,11 +114,26 @@ struct database::impl {
         return s.step() ? s.integer(0) : 0;
     }
 
+    // A second connection for reading the ledger while `conn` reads the other tables (see
+    // db::load_program): loading the whole program uses both cores.
+    db::connection ledger_reader() const {
+        db::connection c(path.string(), SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                         options.vfs.empty() ? nullptr : options.vfs.c_str());
+        sqlite3_busy_timeout(c.get(), static_cast<int>(options.busy_timeout.count()));
+        c.exec("PRAGMA mmap_size = 4294967296", "set the memory map");
+        return c;
+    }
+
+    db::loaded_program load() const {
+        const auto reader = ledger_reader();
+        return db::load_program(conn, &reader);
+    }
+
     // Builds the program anew from the database (one read snapshot).
     void reload() {
         data_version = read_data_version();
         db::transaction t(conn, db::transaction::read, "load the program");
-        auto loaded = db::load_program(conn);
+        auto loaded = load();
         t.commit();
         prog = std::move(loaded.program);
         seen = loaded.seen;
@@ -129,7 +144,7 @@ struct database::impl {
         db::transaction t(conn, db::transaction::read, "refresh");
         const auto now = db::read_cursor(conn);
         if (now.generation != seen.generation) {
-            auto loaded = db::load_program(conn);
+            auto loaded = load();
             t.commit();
             prog = std::move(loaded.program);
             seen = loaded.seen;
@@ -178,6 +193,17 @@ struct database::impl {
     template <class Take, class Beside>
     void import(const refmatch::program& p, const recorded_by& by, Take&& take, Beside&& beside) {
         db::cursor after;
+        // Into an empty database, every row names rows of `p` itself (write_program checks the
+        // ledger's reference ids once each, the stores checked the rest), so SQLite's
+        // foreign-key lookups, one per ledger row, are left out of this transaction. The pragma
+        // is taken only outside a transaction, hence here; it is back on when this returns.
+        conn.exec("PRAGMA foreign_keys = OFF", "import a program");
+        struct foreign_keys_on {
+            const db::connection& c;
+            ~foreign_keys_on() {
+                sqlite3_exec(c.get(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
+            }
+        } restore{conn};
         write(
             "import a program",
             [&](std::int64_t revision, bool) {

@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <optional>
+#include <thread>
 
 namespace refmatch::db {
 namespace {
@@ -161,6 +163,50 @@ void read_usage(const connection& c, const vocabulary& v, const std::string& whe
         bind);
 }
 
+// The ledger rows with event ids in (after, upto], in event order, column by column into
+// `out` (no record per row); returns the last event id read. A row the plain reading of its
+// fields does not take (an unknown activity, a bad date, ...) goes through the record rules
+// (build_usage), which name it in their error exactly as a record-by-record read would.
+std::int64_t read_usage_columns(const connection& c, const vocabulary& v, std::int64_t after,
+                                std::int64_t upto, usage_batch& out) {
+    statement s(c,
+                "SELECT reference_id, activity, opportunity_id, day AS date, event_id FROM "
+                "usage_ledger WHERE event_id > ?1 AND event_id <= ?2 ORDER BY event_id",
+                "load the program");
+    s.bind(1, after).bind(2, upto);
+    const std::string source = source_name(c, "usage_ledger");
+    std::size_t row = 0;
+    std::int64_t last = after;
+    // Runs of events often share their activity: the last one is tried first.
+    std::string last_activity_name;
+    activity_id last_activity{};
+    while (s.step()) {
+        ++row;
+        const auto reference_id = detail::trim(s.text(0));
+        const auto activity_text = detail::trim(s.text(1));
+        const auto opportunity_id = detail::trim(s.text(2));
+        const auto day = parse_date(detail::trim(s.text(3)));
+        std::optional<activity_id> a;
+        if (activity_text == last_activity_name) {
+            a = last_activity;
+        } else if ((a = v.activities.find(activity_text))) {
+            last_activity_name.assign(activity_text);
+            last_activity = *a;
+        }
+        if (!reference_id.empty() && a && day) {
+            out.add(reference_id, *a, opportunity_id, *day);
+        } else {
+            detail::flat_record r;
+            r.file = &source;
+            r.line = row;
+            for (int i = 0; i < 4; ++i) r.fields.emplace_back(s.column_name(i), s.text(i));
+            out.add(detail::build_usage(r, v));
+        }
+        last = s.integer(4);
+    }
+    return last;
+}
+
 // An INSERT of the given columns plus `revision`; or with `replace`, an UPDATE by id.
 template <std::size_t N>
 std::string upsert_sql(std::string_view table, const std::array<std::string_view, N>& cols,
@@ -281,7 +327,7 @@ std::int64_t count_rows(const connection& c, std::string_view table) {
     return s.step() ? s.integer(0) : 0;
 }
 
-loaded_program load_program(const connection& c) {
+loaded_program load_program(const connection& c, const connection* ledger_reader) {
     // The tables in assembly order (program_tables.hpp), then the one assembly step.
     loaded_program out;
     out.seen = read_cursor(c);
@@ -290,15 +336,36 @@ loaded_program load_program(const connection& c) {
     activity_catalog activities;
     tables.quotas = read_quotas(c, activities);
     tables.vocab = standard_vocabulary(std::move(products), std::move(activities));
-    tables.references = read_references(c, *tables.vocab, 0);
-    tables.prospects = read_prospects(c, *tables.vocab, 0);
-    read_usage(
-        c, *tables.vocab, "WHERE event_id > ?1",
-        [&](std::int64_t id, usage_event e, const statement&) {
-            tables.usage.add(e);
-            out.seen.last_event = id;
-        },
-        [](statement& s) { s.bind(1, std::int64_t{0}); });
+    // The ledger is append-only and its event ids grow in commit order, so the rows up to the
+    // last id of this snapshot are the same in any later snapshot: another connection may read
+    // them meanwhile, beside the references and prospects read here.
+    std::int64_t upto = 0;
+    {
+        statement s(c, "SELECT max(event_id) FROM usage_ledger", "load the program");
+        if (s.step()) upto = s.integer(0);
+    }
+    std::exception_ptr ledger_error;
+    const auto read_ledger = [&](const connection& from) {
+        try {
+            out.seen.last_event = read_usage_columns(from, *tables.vocab, 0, upto, tables.usage);
+        } catch (...) {
+            ledger_error = std::current_exception();
+        }
+    };
+    std::thread ledger;
+    if (ledger_reader && upto > 0) ledger = std::thread(read_ledger, std::cref(*ledger_reader));
+    try {
+        tables.references = read_references(c, *tables.vocab, 0);
+        tables.prospects = read_prospects(c, *tables.vocab, 0);
+    } catch (...) {
+        if (ledger.joinable()) ledger.join();
+        throw;
+    }
+    if (ledger.joinable())
+        ledger.join();
+    else
+        read_ledger(c);
+    if (ledger_error) std::rethrow_exception(ledger_error);
     out.program = std::move(tables).assemble();
     return out;
 }
@@ -361,13 +428,19 @@ cursor write_program(const connection& c, const program& p, std::int64_t revisio
     // The ledger's index is built once after the rows (a sort) rather than row by row; DDL is
     // part of the transaction, so a failed import leaves the index as it was.
     c.exec("DROP INDEX usage_ledger_reference", "import a program");
-    // The events straight from the ledger's interned columns (a whole program's events were
-    // checked when it was assembled).
+    // The events straight from the ledger's interned columns, each reference id checked once
+    // as record_usage checks it (the import runs without SQLite's per-row foreign-key lookups).
     std::int64_t last = 0;
     {
         ledger_insert insert(c, who, at);
-        p.usage.batch().for_each([&](std::string_view reference_id, activity_id a,
-                                     std::string_view opportunity_id, date day, std::uint32_t) {
+        const auto usage = p.usage.batch();
+        std::vector<bool> known(usage.reference_count(), false);
+        usage.for_each([&](std::string_view reference_id, activity_id a,
+                           std::string_view opportunity_id, date day, std::uint32_t number) {
+            if (!known[number] || a.value >= v.activities.size()) {
+                p.check_usage(reference_id, a);
+                known[number] = true;
+            }
             last = insert.add(reference_id, v.activities.name(a), opportunity_id, day);
         });
     }

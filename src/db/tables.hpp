@@ -35,9 +35,11 @@ cursor read_cursor(const connection& c);
 std::int64_t bump_revision(const connection& c, std::string_view operation);
 std::int64_t count_rows(const connection& c, std::string_view table);
 
-/// Reads every table and assembles the program. Call inside a read transaction.
+/// Reads every table and assembles the program. Call inside a read transaction. With
+/// `ledger_reader` (another connection to the same file, used by nothing else meanwhile) the
+/// usage ledger is read through it on a second thread while `c` reads the other tables.
 /// @throws database_error (SQLite) or parse_error naming the table and row.
-loaded_program load_program(const connection& c);
+loaded_program load_program(const connection& c, const connection* ledger_reader = nullptr);
 
 /// Applies to `p` the rows written after `seen` (references, prospects, usage), and moves
 /// `seen.last_event` on. Call inside a read transaction.
