@@ -443,6 +443,36 @@ TEST(DatabaseRefresh, SeesOtherConnectionsWholeTransactions) {
     expect_same_program(*a.program(), *b.program());
 }
 
+// Memory takes an import and its own commits directly, and catches up from the database after
+// another connection wrote: either way it holds what a fresh open reads from the file.
+TEST(DatabaseRefresh, MemoryAfterOwnAndOthersWritesIsWhatAReopenReads) {
+    const auto dir = scratch("db");
+    const auto path = dir / "program.db";
+    database_options o;
+    o.create = true;
+    database a(path, o);
+    a.import_program(sample_dir, tester());
+    expect_same_program(*a.program(), *database(path).program());
+
+    database b(path);
+    const auto p = a.program();
+    std::mt19937_64 rng(7);
+    (void)a.record_usage(test_workload::batch(p->references.all(), rng, "t:own1"), tester());
+    (void)a.record_usage(use_of(*p, "R-0003", "sales_call", "t:own2", "2025-06-01"), tester());
+    expect_same_program(*a.program(), *database(path).program());
+    // Another connection commits before a's next write: a's write brings it in too, in order.
+    (void)b.record_usage(test_workload::batch(p->references.all(), rng, "t:other"), tester());
+    (void)a.record_usage(use_of(*p, "R-0004", "case_study", "t:own3", "2025-06-02"), tester());
+    expect_same_program(*a.program(), *database(path).program());
+    EXPECT_EQ(ledger_count(path, "t:other"), test_workload::batch_size);
+    // A rejected batch changes neither the file nor memory.
+    std::vector<usage_event> bad = {use_of(*p, "R-0004", "case_study", "t:bad", "2025-06-03"),
+                                    {"R-NONE", activity_id{0}, "t:bad", *parse_date("2025-06-03")}};
+    EXPECT_THROW((void)a.record_usage(bad, tester()), validation_error);
+    EXPECT_EQ(ledger_count(path, "t:bad"), 0u);
+    expect_same_program(*a.program(), *database(path).program());
+}
+
 // --- Reliability: kill -9, I/O faults, concurrency ---------------------------------------------
 
 // Kills a child recording usage at random moments; every acknowledged call must be there, whole,

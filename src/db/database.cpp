@@ -12,8 +12,10 @@
 #include <refmatch/shipped_data.hpp>
 
 #include <algorithm>
+#include <cstddef>
 #include <mutex>
 #include <system_error>
+#include <type_traits>
 #include <unistd.h>
 
 namespace refmatch {
@@ -69,7 +71,10 @@ struct database::impl {
 
     impl(const fs::path& p, const database_options& o) : path(p), options(o) {
         check_path(path, options);
-        int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+        // NOMUTEX: the object's mutex serialises every use of its connection already, so
+        // SQLite's own lock around each call (every column read of a load) is not needed.
+        int flags = (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+                    SQLITE_OPEN_NOMUTEX;
         if (options.create && !options.read_only) flags |= SQLITE_OPEN_CREATE;
         conn = db::connection(path.string(), flags,
                               options.vfs.empty() ? nullptr : options.vfs.c_str());
@@ -109,11 +114,26 @@ struct database::impl {
         return s.step() ? s.integer(0) : 0;
     }
 
+    // A second connection for reading the ledger while `conn` reads the other tables (see
+    // db::load_program): loading the whole program uses both cores.
+    db::connection ledger_reader() const {
+        db::connection c(path.string(), SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                         options.vfs.empty() ? nullptr : options.vfs.c_str());
+        sqlite3_busy_timeout(c.get(), static_cast<int>(options.busy_timeout.count()));
+        c.exec("PRAGMA mmap_size = 4294967296", "set the memory map");
+        return c;
+    }
+
+    db::loaded_program load() const {
+        const auto reader = ledger_reader();
+        return db::load_program(conn, &reader);
+    }
+
     // Builds the program anew from the database (one read snapshot).
     void reload() {
         data_version = read_data_version();
         db::transaction t(conn, db::transaction::read, "load the program");
-        auto loaded = db::load_program(conn);
+        auto loaded = load();
         t.commit();
         prog = std::move(loaded.program);
         seen = loaded.seen;
@@ -124,7 +144,7 @@ struct database::impl {
         db::transaction t(conn, db::transaction::read, "refresh");
         const auto now = db::read_cursor(conn);
         if (now.generation != seen.generation) {
-            auto loaded = db::load_program(conn);
+            auto loaded = load();
             t.commit();
             prog = std::move(loaded.program);
             seen = loaded.seen;
@@ -137,19 +157,65 @@ struct database::impl {
         return true;
     }
 
-    // One write: `body` runs inside a write transaction that also bumps the revision; after the
-    // commit the in-memory program catches up from the database (own rows included).
-    template <class F>
-    auto write(std::string_view operation, F&& body) {
+    // One write: `body(revision, current)` runs inside a write transaction that also bumps the
+    // revision; `current` says whether memory held every commit before this one (no other
+    // connection wrote since it last followed). After the commit, when it was current,
+    // `apply_own(result)` puts this transaction's rows into memory directly; otherwise (or
+    // without `apply_own`) memory catches up from the database, own rows included.
+    template <class F, class Apply = std::nullptr_t>
+    auto write(std::string_view operation, F&& body, Apply&& apply_own = nullptr) {
         if (options.read_only)
             throw database_error(path.string() + ": " + std::string(operation) +
                                  ": the database is open read-only");
         db::transaction t(conn, db::transaction::write, operation);
         const auto revision = db::bump_revision(conn, operation);
-        auto result = body(revision);
+        const bool current = revision == seen.revision + 1;
+        auto result = body(revision, current);
         t.commit();
-        catch_up();
+        if constexpr (std::is_same_v<std::decay_t<Apply>, std::nullptr_t>) {
+            catch_up();
+        } else if (!current) {
+            catch_up();
+        } else {
+            try {
+                apply_own(result);
+                seen.revision = revision;
+            } catch (...) {
+                // Memory took only part of the commit: build it anew from the database.
+                reload();
+            }
+        }
         return result;
+    }
+
+    // Imports `p` (and what `beside` writes) in one transaction. The program read back would be
+    // `p` itself: memory takes `take()` (p, or a copy of it) rather than loading the tables.
+    template <class Take, class Beside>
+    void import(const refmatch::program& p, const recorded_by& by, Take&& take, Beside&& beside) {
+        db::cursor after;
+        // Into an empty database, every row names rows of `p` itself (write_program checks the
+        // ledger's reference ids once each, the stores checked the rest), so SQLite's
+        // foreign-key lookups, one per ledger row, are left out of this transaction. The pragma
+        // is taken only outside a transaction, hence here; it is back on when this returns.
+        conn.exec("PRAGMA foreign_keys = OFF", "import a program");
+        struct foreign_keys_on {
+            const db::connection& c;
+            ~foreign_keys_on() {
+                sqlite3_exec(c.get(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
+            }
+        } restore{conn};
+        write(
+            "import a program",
+            [&](std::int64_t revision, bool) {
+                require_empty("import a program");
+                after = db::write_program(conn, p, revision, by.who, iso_time(by.at));
+                beside();
+                return 0;
+            },
+            [&](int) {
+                prog = take();
+                seen = after;
+            });
     }
 
     void require_empty(std::string_view operation) {
@@ -191,30 +257,26 @@ bool database::refresh() {
 
 void database::import_program(const fs::path& directory, const recorded_by& by,
                               const program_progress_callback& progress) {
-    const auto p = load_program(directory, progress);
+    std::shared_ptr<refmatch::program> p = load_program(directory, progress);
     const auto outcomes = measurement::load_program_outcomes(directory, *p->vocab);
     const auto items = content::load_program_content(directory, *p->vocab);
     content::check_content(items, *p);
     std::lock_guard lock(impl_->mutex);
-    impl_->write("import a program", [&](std::int64_t revision) {
-        impl_->require_empty("import a program");
-        db::write_program(impl_->conn, *p, revision, by.who, iso_time(by.at));
-        db::put_outcomes(impl_->conn, outcomes);
-        db::put_content(impl_->conn, items);
-        return 0;
-    });
+    impl_->import(
+        *p, by, [&] { return std::move(p); },
+        [&] {
+            db::put_outcomes(impl_->conn, outcomes);
+            db::put_content(impl_->conn, items);
+        });
 }
 
 void database::import_program(const refmatch::program& p, const recorded_by& by,
                               std::span<const measurement::opportunity_outcome> outcomes) {
     measurement::check_outcomes(outcomes, *p.vocab);
     std::lock_guard lock(impl_->mutex);
-    impl_->write("import a program", [&](std::int64_t revision) {
-        impl_->require_empty("import a program");
-        db::write_program(impl_->conn, p, revision, by.who, iso_time(by.at));
-        db::put_outcomes(impl_->conn, outcomes);
-        return 0;
-    });
+    impl_->import(
+        p, by, [&] { return std::make_shared<refmatch::program>(p); },
+        [&] { db::put_outcomes(impl_->conn, outcomes); });
 }
 
 void database::export_program(const fs::path& directory, file_format format) const {
@@ -245,7 +307,7 @@ void database::add_references(std::vector<reference_customer> rs) {
     std::lock_guard lock(impl_->mutex);
     // Validated as the store validates, before anything is written.
     reference_store(impl_->prog->vocab).add_all(rs);
-    impl_->write("add references", [&](std::int64_t revision) {
+    impl_->write("add references", [&](std::int64_t revision, bool) {
         db::upsert_references(impl_->conn, *impl_->prog->vocab, rs, revision, false);
         return 0;
     });
@@ -256,7 +318,7 @@ void database::update_reference(reference_customer r) {
     std::vector<reference_customer> one;
     one.push_back(std::move(r));
     reference_store(impl_->prog->vocab).add_all(one);
-    impl_->write("update a reference", [&](std::int64_t revision) {
+    impl_->write("update a reference", [&](std::int64_t revision, bool) {
         db::upsert_references(impl_->conn, *impl_->prog->vocab, one, revision, true);
         return 0;
     });
@@ -264,7 +326,7 @@ void database::update_reference(reference_customer r) {
 
 void database::set_reference_status(std::string_view id, reference_status status) {
     std::lock_guard lock(impl_->mutex);
-    impl_->write("change a reference's status", [&](std::int64_t revision) {
+    impl_->write("change a reference's status", [&](std::int64_t revision, bool) {
         db::set_status(impl_->conn, id, status, revision);
         return 0;
     });
@@ -275,7 +337,7 @@ void database::add_prospect(prospect p) {
     std::vector<prospect> one;
     one.push_back(std::move(p));
     prospect_store(impl_->prog->vocab).add_all(one);
-    impl_->write("add a prospect", [&](std::int64_t revision) {
+    impl_->write("add a prospect", [&](std::int64_t revision, bool) {
         db::upsert_prospects(impl_->conn, *impl_->prog->vocab, one, revision, false);
         return 0;
     });
@@ -286,7 +348,7 @@ void database::update_prospect(prospect p) {
     std::vector<prospect> one;
     one.push_back(std::move(p));
     prospect_store(impl_->prog->vocab).add_all(one);
-    impl_->write("update a prospect", [&](std::int64_t revision) {
+    impl_->write("update a prospect", [&](std::int64_t revision, bool) {
         db::upsert_prospects(impl_->conn, *impl_->prog->vocab, one, revision, true);
         return 0;
     });
@@ -299,9 +361,22 @@ std::int64_t database::record_usage(const usage_event& e, const recorded_by& by)
 std::int64_t database::record_usage(std::span<const usage_event> events, const recorded_by& by) {
     std::lock_guard lock(impl_->mutex);
     const auto at = iso_time(by.at);
-    return impl_->write("record usage", [&](std::int64_t) {
-        return db::insert_usage(impl_->conn, *impl_->prog->vocab, events, by.who, at);
-    });
+    auto& m = *impl_;
+    return m.write(
+        "record usage",
+        [&](std::int64_t, bool current) {
+            // Memory that holds every commit knows every reference the database does: the
+            // checks of record_usage (the same messages) are made there rather than as a query
+            // per event.
+            if (current)
+                for (const auto& e : events) m.prog->check_usage(e);
+            return db::insert_usage(m.conn, *m.prog->vocab, events, by.who, at, current);
+        },
+        [&](std::int64_t first) {
+            for (const auto& e : events) m.prog->record_usage(e);
+            if (!events.empty())
+                m.seen.last_event = first + static_cast<std::int64_t>(events.size()) - 1;
+        });
 }
 
 std::vector<ledger_entry> database::history(std::string_view reference_id) const {
@@ -324,7 +399,7 @@ void database::put_outcomes(std::span<const measurement::opportunity_outcome> ou
     std::lock_guard lock(impl_->mutex);
     const auto& v = *impl_->prog->vocab;
     measurement::check_outcomes(outcomes, v);
-    impl_->write("write outcomes", [&](std::int64_t) {
+    impl_->write("write outcomes", [&](std::int64_t, bool) {
         db::put_outcomes(impl_->conn, outcomes);
         measurement::check_outcomes(db::read_outcomes(impl_->conn, v), v);
         return 0;
@@ -342,7 +417,7 @@ std::vector<content::content_item> database::content_items() const {
 void database::put_content_items(std::span<const content::content_item> items) {
     std::lock_guard lock(impl_->mutex);
     content::check_content(items, *impl_->prog);
-    impl_->write("write content", [&](std::int64_t) {
+    impl_->write("write content", [&](std::int64_t, bool) {
         db::put_content(impl_->conn, items);
         return 0;
     });

@@ -8,7 +8,11 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <exception>
 #include <functional>
+#include <optional>
+#include <thread>
 
 namespace refmatch::db {
 namespace {
@@ -159,6 +163,50 @@ void read_usage(const connection& c, const vocabulary& v, const std::string& whe
         bind);
 }
 
+// The ledger rows with event ids in (after, upto], in event order, column by column into
+// `out` (no record per row); returns the last event id read. A row the plain reading of its
+// fields does not take (an unknown activity, a bad date, ...) goes through the record rules
+// (build_usage), which name it in their error exactly as a record-by-record read would.
+std::int64_t read_usage_columns(const connection& c, const vocabulary& v, std::int64_t after,
+                                std::int64_t upto, usage_batch& out) {
+    statement s(c,
+                "SELECT reference_id, activity, opportunity_id, day AS date, event_id FROM "
+                "usage_ledger WHERE event_id > ?1 AND event_id <= ?2 ORDER BY event_id",
+                "load the program");
+    s.bind(1, after).bind(2, upto);
+    const std::string source = source_name(c, "usage_ledger");
+    std::size_t row = 0;
+    std::int64_t last = after;
+    // Runs of events often share their activity: the last one is tried first.
+    std::string last_activity_name;
+    activity_id last_activity{};
+    while (s.step()) {
+        ++row;
+        const auto reference_id = detail::trim(s.text(0));
+        const auto activity_text = detail::trim(s.text(1));
+        const auto opportunity_id = detail::trim(s.text(2));
+        const auto day = parse_date(detail::trim(s.text(3)));
+        std::optional<activity_id> a;
+        if (activity_text == last_activity_name) {
+            a = last_activity;
+        } else if ((a = v.activities.find(activity_text))) {
+            last_activity_name.assign(activity_text);
+            last_activity = *a;
+        }
+        if (!reference_id.empty() && a && day) {
+            out.add(reference_id, *a, opportunity_id, *day);
+        } else {
+            detail::flat_record r;
+            r.file = &source;
+            r.line = row;
+            for (int i = 0; i < 4; ++i) r.fields.emplace_back(s.column_name(i), s.text(i));
+            out.add(detail::build_usage(r, v));
+        }
+        last = s.integer(4);
+    }
+    return last;
+}
+
 // An INSERT of the given columns plus `revision`; or with `replace`, an UPDATE by id.
 template <std::size_t N>
 std::string upsert_sql(std::string_view table, const std::array<std::string_view, N>& cols,
@@ -200,6 +248,63 @@ void upsert(const connection& c, table_kind kind, std::string_view table, std::s
     }
 }
 
+// "2025-07-01" into `out` (what format_date writes, without its printf: an import writes
+// millions).
+std::string_view day_text(date d, char (&out)[16]) {
+    const std::chrono::year_month_day ymd{d};
+    const int year = static_cast<int>(ymd.year());
+    if (year < 0 || year > 9999) {
+        const auto text = format_date(d);
+        const auto n = std::min(text.size(), sizeof out);
+        std::copy_n(text.data(), n, out);
+        return {out, n};
+    }
+    const auto two = [](char* p, unsigned v) {
+        p[0] = static_cast<char>('0' + v / 10);
+        p[1] = static_cast<char>('0' + v % 10);
+    };
+    two(out, static_cast<unsigned>(year / 100));
+    two(out + 2, static_cast<unsigned>(year % 100));
+    out[4] = '-';
+    two(out + 5, static_cast<unsigned>(ymd.month()));
+    out[7] = '-';
+    two(out + 8, static_cast<unsigned>(ymd.day()));
+    return {out, 10};
+}
+
+// The ledger's INSERT, prepared once for a run of events.
+class ledger_insert {
+public:
+    ledger_insert(const connection& c, std::string_view who, std::string_view at)
+        : c_(c),
+          insert_(c,
+                  "INSERT INTO usage_ledger (reference_id, activity, opportunity_id, day, "
+                  "recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                  "record usage"),
+          recorder_(who.empty() ? std::string("unknown") : std::string(who)),
+          at_(at.empty() ? std::string_view("-") : at) {}
+
+    // Appends one row; returns its event id.
+    std::int64_t add(std::string_view reference_id, std::string_view activity,
+                     std::string_view opportunity_id, date day) {
+        char buffer[16];
+        insert_.bind(1, reference_id)
+            .bind(2, activity)
+            .bind(3, opportunity_id)
+            .bind(4, day_text(day, buffer))
+            .bind(5, recorder_)
+            .bind(6, at_);
+        insert_.run();
+        return sqlite3_last_insert_rowid(c_.get());
+    }
+
+private:
+    const connection& c_;
+    statement insert_;
+    std::string recorder_;
+    std::string_view at_;
+};
+
 }  // namespace
 
 cursor read_cursor(const connection& c) {
@@ -222,7 +327,7 @@ std::int64_t count_rows(const connection& c, std::string_view table) {
     return s.step() ? s.integer(0) : 0;
 }
 
-loaded_program load_program(const connection& c) {
+loaded_program load_program(const connection& c, const connection* ledger_reader) {
     // The tables in assembly order (program_tables.hpp), then the one assembly step.
     loaded_program out;
     out.seen = read_cursor(c);
@@ -231,15 +336,36 @@ loaded_program load_program(const connection& c) {
     activity_catalog activities;
     tables.quotas = read_quotas(c, activities);
     tables.vocab = standard_vocabulary(std::move(products), std::move(activities));
-    tables.references = read_references(c, *tables.vocab, 0);
-    tables.prospects = read_prospects(c, *tables.vocab, 0);
-    read_usage(
-        c, *tables.vocab, "WHERE event_id > ?1",
-        [&](std::int64_t id, usage_event e, const statement&) {
-            tables.usage.add(e);
-            out.seen.last_event = id;
-        },
-        [](statement& s) { s.bind(1, std::int64_t{0}); });
+    // The ledger is append-only and its event ids grow in commit order, so the rows up to the
+    // last id of this snapshot are the same in any later snapshot: another connection may read
+    // them meanwhile, beside the references and prospects read here.
+    std::int64_t upto = 0;
+    {
+        statement s(c, "SELECT max(event_id) FROM usage_ledger", "load the program");
+        if (s.step()) upto = s.integer(0);
+    }
+    std::exception_ptr ledger_error;
+    const auto read_ledger = [&](const connection& from) {
+        try {
+            out.seen.last_event = read_usage_columns(from, *tables.vocab, 0, upto, tables.usage);
+        } catch (...) {
+            ledger_error = std::current_exception();
+        }
+    };
+    std::thread ledger;
+    if (ledger_reader && upto > 0) ledger = std::thread(read_ledger, std::cref(*ledger_reader));
+    try {
+        tables.references = read_references(c, *tables.vocab, 0);
+        tables.prospects = read_prospects(c, *tables.vocab, 0);
+    } catch (...) {
+        if (ledger.joinable()) ledger.join();
+        throw;
+    }
+    if (ledger.joinable())
+        ledger.join();
+    else
+        read_ledger(c);
+    if (ledger_error) std::rethrow_exception(ledger_error);
     out.program = std::move(tables).assemble();
     return out;
 }
@@ -272,8 +398,8 @@ void apply_changes(const connection& c, program& p, cursor& seen) {
         [after](statement& s) { s.bind(1, after); });
 }
 
-void write_program(const connection& c, const program& p, std::int64_t revision,
-                   std::string_view who, std::string_view at) {
+cursor write_program(const connection& c, const program& p, std::int64_t revision,
+                     std::string_view who, std::string_view at) {
     const auto& v = *p.vocab;
     c.exec("DELETE FROM product; DELETE FROM activity", "import a program");
     {
@@ -302,11 +428,28 @@ void write_program(const connection& c, const program& p, std::int64_t revision,
     // The ledger's index is built once after the rows (a sort) rather than row by row; DDL is
     // part of the transaction, so a failed import leaves the index as it was.
     c.exec("DROP INDEX usage_ledger_reference", "import a program");
-    const auto events = p.usage.events();
-    insert_usage(c, v, events, who, at, true);
+    // The events straight from the ledger's interned columns, each reference id checked once
+    // as record_usage checks it (the import runs without SQLite's per-row foreign-key lookups).
+    std::int64_t last = 0;
+    {
+        ledger_insert insert(c, who, at);
+        const auto usage = p.usage.batch();
+        std::vector<bool> known(usage.reference_count(), false);
+        usage.for_each([&](std::string_view reference_id, activity_id a,
+                           std::string_view opportunity_id, date day, std::uint32_t number) {
+            if (!known[number] || a.value >= v.activities.size()) {
+                p.check_usage(reference_id, a);
+                known[number] = true;
+            }
+            last = insert.add(reference_id, v.activities.name(a), opportunity_id, day);
+        });
+    }
     c.exec("CREATE INDEX usage_ledger_reference ON usage_ledger (reference_id, event_id)",
            "import a program");
     c.exec("UPDATE program_state SET generation = generation + 1", "import a program");
+    auto out = read_cursor(c);
+    out.last_event = last;
+    return out;
 }
 
 void upsert_references(const connection& c, const vocabulary& v,
@@ -334,23 +477,20 @@ void set_status(const connection& c, std::string_view id, reference_status s,
 
 std::int64_t insert_usage(const connection& c, const vocabulary& v,
                           std::span<const usage_event> events, std::string_view who,
-                          std::string_view at, bool of_a_program) {
-    statement exists(c, "SELECT 1 FROM reference_customer WHERE id = ?1", "record usage");
-    statement insert(c,
-                     "INSERT INTO usage_ledger (reference_id, activity, opportunity_id, day, "
-                     "recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                     "record usage");
-    const std::string recorder = who.empty() ? std::string("unknown") : std::string(who);
+                          std::string_view at, bool checked) {
+    std::optional<statement> exists;
+    if (!checked)
+        exists.emplace(c, "SELECT 1 FROM reference_customer WHERE id = ?1", "record usage");
+    ledger_insert insert(c, who, at);
     std::int64_t first = 0;
     for (const auto& e : events) {
         // The program's record_usage checks, against the database (the truth for every
         // connection), so that memory can always take what was committed.
-        // (A whole program's events were checked when it was assembled.)
-        if (!of_a_program) {
+        if (exists) {
             const std::string subject = "usage of '" + e.reference_id + "'";
-            exists.bind(1, e.reference_id);
-            const bool known = exists.step();
-            exists.reset();
+            exists->bind(1, e.reference_id);
+            const bool known = exists->step();
+            exists->reset();
             if (!known)
                 throw validation_error(subject, "reference_id", "a reference id of the program",
                                        e.reference_id);
@@ -358,14 +498,9 @@ std::int64_t insert_usage(const connection& c, const vocabulary& v,
                 throw validation_error(subject, "activity", "a registered activity type",
                                        std::to_string(e.activity.value));
         }
-        insert.bind(1, e.reference_id)
-            .bind(2, v.activities.name(e.activity))
-            .bind(3, e.opportunity_id)
-            .bind(4, format_date(e.day))
-            .bind(5, recorder)
-            .bind(6, at.empty() ? std::string_view("-") : at);
-        insert.run();
-        if (!first) first = sqlite3_last_insert_rowid(c.get());
+        const auto id =
+            insert.add(e.reference_id, v.activities.name(e.activity), e.opportunity_id, e.day);
+        if (!first) first = id;
     }
     return first;
 }

@@ -35,17 +35,20 @@ cursor read_cursor(const connection& c);
 std::int64_t bump_revision(const connection& c, std::string_view operation);
 std::int64_t count_rows(const connection& c, std::string_view table);
 
-/// Reads every table and assembles the program. Call inside a read transaction.
+/// Reads every table and assembles the program. Call inside a read transaction. With
+/// `ledger_reader` (another connection to the same file, used by nothing else meanwhile) the
+/// usage ledger is read through it on a second thread while `c` reads the other tables.
 /// @throws database_error (SQLite) or parse_error naming the table and row.
-loaded_program load_program(const connection& c);
+loaded_program load_program(const connection& c, const connection* ledger_reader = nullptr);
 
 /// Applies to `p` the rows written after `seen` (references, prospects, usage), and moves
 /// `seen.last_event` on. Call inside a read transaction.
 void apply_changes(const connection& c, refmatch::program& p, cursor& seen);
 
-/// Writes a whole program into empty tables and bumps the generation.
-void write_program(const connection& c, const refmatch::program& p, std::int64_t revision,
-                   std::string_view who, std::string_view at);
+/// Writes a whole program into empty tables and bumps the generation; returns where the
+/// database then is (the program's last event included).
+cursor write_program(const connection& c, const refmatch::program& p, std::int64_t revision,
+                     std::string_view who, std::string_view at);
 /// Inserts references (`replace`: updates existing ones, each must exist).
 void upsert_references(const connection& c, const vocabulary& v,
                        std::span<const reference_customer> rs, std::int64_t revision, bool replace);
@@ -53,11 +56,12 @@ void set_status(const connection& c, std::string_view id, reference_status s,
                 std::int64_t revision);
 void upsert_prospects(const connection& c, const vocabulary& v, std::span<const prospect> ps,
                       std::int64_t revision, bool replace);
-/// Appends usage events; returns the first event id. @throws validation_error for an unknown
-/// reference or activity (unless `of_a_program`: the events of a program, checked already).
+/// Appends usage events; returns the first event id (the others follow it, one apart).
+/// @throws validation_error for an unknown reference or activity (unless `checked`: the events
+/// were checked already, as a program's are, or against memory that holds every commit).
 std::int64_t insert_usage(const connection& c, const vocabulary& v,
                           std::span<const usage_event> events, std::string_view who,
-                          std::string_view at, bool of_a_program = false);
+                          std::string_view at, bool checked = false);
 
 std::vector<ledger_entry> read_history(const connection& c, const vocabulary& v,
                                        std::string_view reference_id);

@@ -69,9 +69,11 @@ struct ledger_entry {
 /// (the in-memory program stays readable meanwhile, see program.hpp). Several objects on the same
 /// file, in one process or many, are the way to write concurrently.
 ///
-/// **Complexity:** opening is linear in the database size; a write costs one transaction (one
-/// fsync of the WAL, see docs/benchmarks.md) plus O(1) per record applied to memory; `refresh`
-/// costs one `PRAGMA data_version` when nothing changed, otherwise time linear in what changed.
+/// **Complexity:** opening is linear in the database size (the usage ledger is read on a second
+/// thread, through a second read-only connection, beside the other tables); a write costs one
+/// transaction (one fsync of the WAL, see docs/benchmarks.md) plus O(1) per record applied to
+/// memory; `refresh` costs one `PRAGMA data_version` when nothing changed, otherwise time linear in
+/// what changed.
 class database {
 public:
     /// The schema version this library writes; older files are migrated on open.
