@@ -107,7 +107,7 @@ public:
     /// @throws parse_error for bad files, database_error when the database already holds a
     ///         program or the write fails.
     void import_program(const std::filesystem::path& directory, const recorded_by& by,
-                        const program_progress_callback& progress = {});
+                        const progress_callback& progress = {});
     void import_program(const refmatch::program& p, const recorded_by& by);
 
     /// Writes the program to a directory, files identical to `save_program` of it.
