@@ -218,7 +218,7 @@ auto run_cancellable(const py::object& progress, double interval_s, Work&& work)
     batch_options batch;
     batch.progress_interval =
         std::chrono::milliseconds(static_cast<std::int64_t>(std::max(0.001, interval_s) * 1000.0));
-    batch.progress = [&](std::size_t done, std::size_t total) -> bool {
+    batch.progress = [&](const progress_update& at) -> bool {
         py::gil_scoped_acquire gil;
         if (raised || user_cancelled) return false;
         if (PyErr_CheckSignals() != 0) {
@@ -227,7 +227,7 @@ auto run_cancellable(const py::object& progress, double interval_s, Work&& work)
         }
         if (progress.is_none()) return true;
         try {
-            const py::object answer = progress(done, total);
+            const py::object answer = progress(at.done, at.total);
             if (!answer.is_none() && !py::bool_(answer)) {
                 user_cancelled = true;
                 return false;

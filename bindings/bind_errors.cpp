@@ -4,7 +4,8 @@
 //   ├── ParseError(Error, ValueError)      refmatch::parse_error: file, line, field, expected,
 //   found ├── ValidationError(Error, ValueError) refmatch::validation_error: field, expected, found
 //   ├── NotFoundError(Error, LookupError)  refmatch::not_found_error
-//   └── MatchCancelled(Error)              refmatch::match_cancelled
+//   └── Cancelled(Error)                   refmatch::cancelled: a long job stopped by its progress
+//       └── MatchCancelled(Cancelled)      refmatch::match_cancelled
 //
 // The message is the C++ what(), unchanged. LookupError rather than KeyError: KeyError's str()
 // quotes its message.
@@ -22,6 +23,7 @@ PyObject* parse_error_type = nullptr;
 PyObject* validation_error_type = nullptr;
 PyObject* not_found_error_type = nullptr;
 PyObject* cancelled_type = nullptr;
+PyObject* match_cancelled_type = nullptr;
 
 PyObject* new_exception(py::module_& m, const char* name, const char* doc, py::tuple bases) {
     const std::string qualified = std::string("refmatch.") + name;
@@ -63,15 +65,22 @@ void bind_errors(py::module_& m) {
                       py::make_tuple(py::handle(error_type), py::handle(PyExc_LookupError)));
 
     cancelled_type = new_exception(
+        m, "Cancelled",
+        "A long job (a load, an import, a batch) stopped by its progress callback returning "
+        "False; nothing of it is kept.",
+        py::make_tuple(py::handle(error_type)));
+    match_cancelled_type = new_exception(
         m, "MatchCancelled",
         "A batch stopped by its progress callback returning False (no partial result).",
-        py::make_tuple(py::handle(error_type)));
+        py::make_tuple(py::handle(cancelled_type)));
 
     py::register_exception_translator([](std::exception_ptr p) {
         if (!p) return;
         try {
             std::rethrow_exception(p);
         } catch (const match_cancelled& e) {
+            PyErr_SetString(match_cancelled_type, e.what());
+        } catch (const cancelled& e) {
             PyErr_SetString(cancelled_type, e.what());
         } catch (const parse_error& e) {
             py::dict a;

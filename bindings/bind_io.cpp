@@ -168,14 +168,15 @@ void bind_io(py::module_& m) {
     m.def(
         "load_program",
         [](const std::filesystem::path& directory, const py::object& progress) {
-            program_progress_callback callback;
+            progress_callback callback;
             if (!progress.is_none())
-                callback = [&progress](std::string_view file, std::size_t done, std::size_t total) {
+                callback = [&progress](const progress_update& at) {
                     py::gil_scoped_acquire gil;
-                    // An exception (KeyboardInterrupt included) abandons the load; loading is
-                    // all-or-nothing, so nothing is left half-built.
+                    // An exception (KeyboardInterrupt included) or a False answer abandons the
+                    // load; loading is all-or-nothing, so nothing is left half-built.
                     if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-                    progress(std::string(file), done, total);
+                    const py::object answer = progress(std::string(at.stage), at.done, at.total);
+                    return answer.is_none() || py::bool_(answer);
                 };
             std::unique_ptr<program> loaded;
             {
@@ -187,7 +188,8 @@ void bind_io(py::module_& m) {
         py::arg("directory"), py::kw_only(), py::arg("progress") = py::none(),
         "Loads a program directory (products, quotas, references, prospects, usage as .csv or "
         ".json),\nall or nothing. progress(file, done_bytes, total_bytes) is called while "
-        "reading. Raises ParseError naming file, line and field.");
+        "reading; returning False cancels (Cancelled). Raises ParseError naming file, line and "
+        "field.");
     m.def(
         "save_program",
         [](const program& p, const std::filesystem::path& directory, const std::string& format) {

@@ -314,6 +314,14 @@ TEST(DatabaseImport, IsAllOrNothingAndOnlyIntoAnEmptyDatabase) {
     EXPECT_NE(message.find("usage.csv:"), std::string::npos) << message;
     EXPECT_EQ(raw_sql(dir / "program.db", "SELECT count(*) FROM reference_customer"), "0");
 
+    // Cancelled through its progress: nothing written either.
+    const auto stopped = error_of([&] {
+        db.import_program(sample_dir, tester(),
+                          [](const progress_update& at) { return at.stage != "usage.csv"; });
+    });
+    EXPECT_EQ(stopped, "reading usage.csv cancelled");
+    EXPECT_EQ(raw_sql(dir / "program.db", "SELECT count(*) FROM reference_customer"), "0");
+
     db.import_program(sample_dir, tester());
     const auto twice = error_of([&] { db.import_program(sample_dir, tester()); });
     EXPECT_EQ(twice, (dir / "program.db").string() +

@@ -81,7 +81,11 @@ batch_options with_threads(std::size_t threads,
                            std::stop_token stop = {}) {
     batch_options b;
     b.threads = threads;
-    b.progress = std::move(progress);
+    if (progress)
+        b.progress = [progress = std::move(progress)](const progress_update& at) {
+            EXPECT_EQ(at.stage, "matching");
+            return progress(at.done, at.total);
+        };
     b.stop = std::move(stop);
     b.progress_interval = std::chrono::milliseconds(0);
     return b;

@@ -5,9 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace fs = std::filesystem;
 using refmatch::parse_taxonomy_csv;
@@ -709,4 +713,45 @@ TEST(AtomicWrite, ReplacesTheFileWhole) {
     // A target in a directory that does not exist fails without creating anything.
     EXPECT_THROW(refmatch::write_file_atomically(d.path / "no" / "x.csv", "x"), refmatch::error);
     EXPECT_FALSE(fs::exists(d.path / "no"));
+}
+
+// --- Progress and cancellation ------------------------------------------------------------------
+
+TEST(ProgramProgress, EachTableReportsItsFileUpToItsSize) {
+    const auto sample = std::filesystem::path(REFMATCH_SOURCE_DIR) / "src/data/sample";
+    std::map<std::string, std::vector<std::pair<std::size_t, std::size_t>>> seen;
+    const auto p = refmatch::load_program(sample, [&](const refmatch::progress_update& at) {
+        seen[std::string(at.stage)].emplace_back(at.done, at.total);
+        return true;
+    });
+    for (const char* file : {"products.csv", "quotas.csv", "references.csv", "usage.csv"}) {
+        SCOPED_TRACE(file);
+        ASSERT_TRUE(seen.count(file));
+        const auto& reports = seen[file];
+        const auto size = static_cast<std::size_t>(std::filesystem::file_size(sample / file));
+        for (std::size_t i = 0; i < reports.size(); ++i) {
+            EXPECT_EQ(reports[i].second, size);
+            if (i > 0) EXPECT_GE(reports[i].first, reports[i - 1].first);
+        }
+        EXPECT_EQ(reports.back().first, size);  // the last report is the whole file
+    }
+    EXPECT_EQ(p->references.size(), 2000u);
+}
+
+TEST(ProgramProgress, AFalseAnswerCancelsTheLoad) {
+    const auto sample = std::filesystem::path(REFMATCH_SOURCE_DIR) / "src/data/sample";
+    std::vector<std::string> stages;
+    try {
+        (void)refmatch::load_program(sample, [&](const refmatch::progress_update& at) {
+            stages.emplace_back(at.stage);
+            return at.stage != "references.csv";
+        });
+        FAIL() << "the load was not cancelled";
+    } catch (const refmatch::cancelled& e) {
+        EXPECT_STREQ(e.what(), "reading references.csv cancelled");
+    }
+    // Cancelled at the first report of the references: no later table was read.
+    ASSERT_FALSE(stages.empty());
+    EXPECT_EQ(stages.back(), "references.csv");
+    EXPECT_EQ(std::count(stages.begin(), stages.end(), "usage.csv"), 0);
 }

@@ -58,7 +58,10 @@ class ValidationError(Error, ValueError):
 class NotFoundError(Error, LookupError):
     ...
 
-class MatchCancelled(Error):
+class Cancelled(Error):
+    ...
+
+class MatchCancelled(Cancelled):
     ...
 
 class ActivityCatalog:

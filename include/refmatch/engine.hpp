@@ -10,6 +10,7 @@
 #include <refmatch/explanation.hpp>
 #include <refmatch/match.hpp>
 #include <refmatch/program.hpp>
+#include <refmatch/progress.hpp>
 #include <refmatch/scan_kernel.hpp>
 
 #include <chrono>
@@ -36,8 +37,8 @@ struct batch_options {
     /// Worker threads; 0 means one per hardware thread. The results do not depend on it.
     std::size_t threads = 0;
     /// Called on the calling thread about every `progress_interval` and once at the end with the
-    /// number of prospects done and the total; return false to cancel the batch.
-    std::function<bool(std::size_t done, std::size_t total)> progress;
+    /// prospects done and their total (stage "matching"); return false to cancel the batch.
+    progress_callback progress;
     std::chrono::milliseconds progress_interval{200};
     /// Cancels the batch when stop is requested.
     std::stop_token stop;
@@ -45,9 +46,9 @@ struct batch_options {
 
 /// Thrown by `engine::match_batch` when the batch was cancelled (by `batch_options::stop` or by
 /// the progress callback returning false). No partial result is returned.
-class match_cancelled : public error {
+class match_cancelled : public cancelled {
 public:
-    match_cancelled() : error("match batch cancelled") {}
+    match_cancelled() : cancelled("match batch") {}
 };
 
 /// What a snapshot holds; `scoring_bytes / references` is the bytes per reference the inner loop

@@ -17,6 +17,7 @@
 #include <refmatch/product_catalog.hpp>
 #include <refmatch/program.hpp>
 #include <refmatch/program_tables.hpp>
+#include <refmatch/progress.hpp>
 #include <refmatch/prospect.hpp>
 #include <refmatch/quota.hpp>
 #include <refmatch/reference.hpp>
@@ -67,14 +68,12 @@ enum class file_format { csv, json };
 /// version is rejected.
 inline constexpr int json_format_version = 1;
 
-/// Called while loading with the bytes parsed so far and the total of the current file.
-using progress_callback = std::function<void(std::size_t done, std::size_t total)>;
-
 /// How to read one table.
 struct read_options {
     /// The name of the input in messages (a file name). Empty: "input".
     std::string source;
-    /// Optional progress reports (every megabyte of CSV).
+    /// Optional progress reports (stage: `source`; bytes of CSV every megabyte, rows of frames);
+    /// answering false cancels the read (`cancelled`).
     progress_callback progress;
     /// When set, every error is appended here and reading goes on with the next record; the
     /// result then holds only the records without errors. When null, the first error is thrown.
@@ -219,10 +218,6 @@ void save_usage(const std::filesystem::path& path, std::span<const usage_event> 
 // The vocabulary is the standard one (shipped NAICS 2022 and UN M49, default size bands) with
 // the program's products and the custom activities its quota table declares.
 
-/// Called while loading a program with the file being read, bytes done and total.
-using program_progress_callback =
-    std::function<void(std::string_view file, std::size_t done, std::size_t total)>;
-
 /// One table of a program to read: its name in messages (a file name), its format, and its text,
 /// fetched only when its turn comes (so one table's text at a time is in memory).
 struct table_source {
@@ -252,7 +247,7 @@ struct program_sources {
 /// **Complexity:** linear in the texts. **Thread safety:** reentrant.
 [[nodiscard]] program_tables read_program_tables(const program_sources& sources,
                                                  const vocabulary& base,
-                                                 const program_progress_callback& progress = {},
+                                                 const progress_callback& progress = {},
                                                  std::vector<parse_error>* errors = nullptr);
 
 /// The version of the serialised program state (`format_program_state`); a state of another
@@ -276,7 +271,7 @@ inline constexpr int program_state_version = 2;
 /// **Complexity:** linear in the files' size (about 1 s per million references).
 /// @throws parse_error naming file, line and field; error when a file cannot be read.
 [[nodiscard]] std::unique_ptr<program> load_program(const std::filesystem::path& directory,
-                                                    const program_progress_callback& progress = {});
+                                                    const progress_callback& progress = {});
 
 /// Writes the five tables of a program into `directory` (created if needed) in `format`, each
 /// file atomically; a file of the same table in the other format is removed afterwards. A code

@@ -58,9 +58,9 @@ int run_match_batch(const batch_command_options& opts) {
     bool shown = false;
     if (!opts.quiet) {
         // Progress only once a run has lasted a second, so that short runs stay silent.
-        batch.progress = [&](std::size_t done, std::size_t total) {
+        batch.progress = [&](const progress_update& at) {
             if (std::chrono::steady_clock::now() - start < std::chrono::seconds(1)) return true;
-            std::fprintf(stderr, "\rmatched %zu/%zu prospects", done, total);
+            std::fprintf(stderr, "\rmatched %zu/%zu prospects", at.done, at.total);
             shown = true;
             return true;
         };

@@ -256,7 +256,7 @@ bool database::refresh() {
 }
 
 void database::import_program(const fs::path& directory, const recorded_by& by,
-                              const program_progress_callback& progress) {
+                              const progress_callback& progress) {
     std::shared_ptr<refmatch::program> p = load_program(directory, progress);
     const auto outcomes = measurement::load_program_outcomes(directory, *p->vocab);
     const auto items = content::load_program_content(directory, *p->vocab);

@@ -129,7 +129,7 @@ rows_end read_rows(std::string_view text, std::size_t pos, std::size_t end, std:
             line += 1 + embedded_newlines;
         }
         if (progress && *progress && (pos >= next_progress || pos == n)) {
-            (*progress)(pos, text.size());
+            report(*progress, {file, pos, text.size()}, "reading " + file);
             next_progress = (pos / progress_step + 1) * progress_step;
         }
         if (places.size() == 1 && places[0].size == 0) continue;  // blank

@@ -7,6 +7,7 @@
 // that reading a row allocates nothing.
 
 #include <refmatch/error.hpp>
+#include <refmatch/progress.hpp>
 
 #include <cstddef>
 #include <functional>
@@ -25,12 +26,10 @@ struct csv_row {
     std::vector<std::string_view> fields;
 };
 
-/// Called with (bytes parsed so far, total bytes).
-using progress_callback = std::function<void(std::size_t, std::size_t)>;
-
 /// Parses `text` (named `file` in messages). The first non-blank row goes to `on_header`, each
 /// later non-blank row to `on_row`. Throws parse_error for malformed CSV (an unterminated or
 /// stray quote), naming the line where parsing stopped. Exceptions from the callbacks propagate.
+/// `progress` gets the bytes parsed (stage `file`) every megabyte; false cancels (`cancelled`).
 void read_csv(std::string_view text, const std::string& file,
               const std::function<void(csv_row&)>& on_header,
               const std::function<void(csv_row&)>& on_row, const progress_callback& progress = {});

@@ -64,18 +64,15 @@ parse_error missing_table(table_kind kind) {
                        "no such file");
 }
 
-read_options options_for(const std::string& name, const program_progress_callback& progress,
+read_options options_for(const std::string& name, const progress_callback& progress,
                          std::vector<parse_error>* errors = nullptr) {
     read_options o;
     o.source = name;
     o.errors = errors;
-    if (progress)
-        o.progress = [progress, name = o.source](std::size_t done, std::size_t total) {
-            progress(name, done, total);
-        };
+    o.progress = progress;
     return o;
 }
-read_options options_for(const fs::path& path, const program_progress_callback& progress,
+read_options options_for(const fs::path& path, const progress_callback& progress,
                          std::vector<parse_error>* errors = nullptr) {
     return options_for(path.filename().string(), progress, errors);
 }
@@ -208,7 +205,7 @@ std::optional<fs::path> detail::table_file(const fs::path& directory, table_kind
 }
 
 program_tables read_program_tables(const program_sources& sources, const vocabulary& base,
-                                   const program_progress_callback& progress,
+                                   const progress_callback& progress,
                                    std::vector<parse_error>* errors) {
     // Each step reads one table; when collecting, a step that throws adds its error and the
     // next step goes on with what there is.
@@ -284,7 +281,7 @@ program_tables read_program_tables(const program_sources& sources, const vocabul
 }
 
 std::unique_ptr<program> load_program(const fs::path& directory,
-                                      const program_progress_callback& progress) {
+                                      const progress_callback& progress) {
     if (!is_program_directory(directory))
         throw error("'" + directory.string() + "': expected a program directory");
     std::array<std::optional<fs::path>, 5> paths;

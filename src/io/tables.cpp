@@ -20,6 +20,12 @@ namespace refmatch {
 namespace detail {
 namespace {
 
+// Reports a table reader's progress as its stage `file`; a callback's false cancels the read.
+void report_progress(const read_options& options, const std::string& file, std::size_t done,
+                     std::size_t total) {
+    if (options.progress) report(options.progress, {file, done, total}, "reading " + file);
+}
+
 using json = nlohmann::json;
 
 std::string json_format_name(table_kind kind) {
@@ -402,7 +408,7 @@ void read_table(table_kind kind, std::string_view text, file_format format,
     try {
         if (format == file_format::json) {
             read_json_table(kind, text, file, guarded, on_error);
-            if (options.progress) options.progress(text.size(), text.size());
+            report_progress(options, file, text.size(), text.size());
             return;
         }
         std::optional<csv_records> records;
@@ -491,8 +497,8 @@ void read_table(table_kind kind, const table_columns& table, const read_options&
                     on_error(e);
                 }
             }
-            if (options.progress && ((row + 1) % progress_rows == 0 || row + 1 == rows))
-                options.progress(row + 1, rows);
+            if ((row + 1) % progress_rows == 0 || row + 1 == rows)
+                report_progress(options, file, row + 1, rows);
         }
     } catch (const parse_error& e) {
         if (!options.errors) throw;
@@ -657,7 +663,7 @@ bool read_csv_parallel(table_kind kind, std::string_view text, const read_option
                         out.errors.push_back(e);
                     }
                 },
-                i == 0 ? options.progress : detail::progress_callback{});
+                i == 0 ? options.progress : progress_callback{});
         } catch (const parse_error& e) {
             out.last = e;
         } catch (...) {
@@ -682,7 +688,7 @@ bool read_csv_parallel(table_kind kind, std::string_view text, const read_option
             break;
         }
     }
-    if (options.progress) options.progress(text.size(), text.size());
+    detail::report_progress(options, file, text.size(), text.size());
     return true;
 }
 

@@ -82,3 +82,18 @@ def test_standard_vocabulary() -> None:
     assert v.industries.name == "NAICS 2022" and v.geography.name == "UN M49"
     assert v.products.ids == ["p1", "p2"] and v.sizes.count == 6
     assert "Vocabulary(industries='NAICS 2022' (2125 codes)" in repr(v)
+
+
+def test_a_false_progress_answer_cancels_the_load(tmp_path: Path,
+                                                  sample_program: refmatch.Program) -> None:
+    refmatch.save_program(sample_program, tmp_path)
+    stages: list = []
+
+    def stop_at_references(file: str, done: int, total: int) -> bool:
+        stages.append(file)
+        return file != "references.csv"
+
+    with pytest.raises(refmatch.Cancelled, match="reading references.csv cancelled"):
+        refmatch.load_program(tmp_path, progress=stop_at_references)
+    assert stages[-1] == "references.csv" and "usage.csv" not in stages
+    assert issubclass(refmatch.MatchCancelled, refmatch.Cancelled)

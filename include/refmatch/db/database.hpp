@@ -109,7 +109,7 @@ public:
     /// @throws parse_error for bad files, database_error when the database already holds a
     ///         program or the write fails.
     void import_program(const std::filesystem::path& directory, const recorded_by& by,
-                        const program_progress_callback& progress = {});
+                        const progress_callback& progress = {});
     /// The same for a program in memory (a CRM import, say), with its opportunity outcomes in
     /// the same transaction (checked as `check_outcomes` checks them, before anything is
     /// written).

@@ -174,7 +174,7 @@ inline std::vector<std::vector<match_result>> engine::match_batch(
 
     std::atomic<std::size_t> next{0};
     std::atomic<std::size_t> done{0};
-    std::atomic<bool> cancelled{false};
+    std::atomic<bool> stopping{false};
     std::exception_ptr failure;
     std::mutex failure_mutex;
     const auto work = [&] {
@@ -182,7 +182,7 @@ inline std::vector<std::vector<match_result>> engine::match_batch(
         ws->quotas.active = true;  // one `now` and one set of holds for the whole batch
         try {
             for (;;) {
-                if (cancelled.load(std::memory_order_relaxed)) break;
+                if (stopping.load(std::memory_order_relaxed)) break;
                 const std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
                 if (i >= prospects.size()) break;
                 out[i] = match_one(*snap, *ws, prospects[i], codes[i], k, options);
@@ -191,7 +191,7 @@ inline std::vector<std::vector<match_result>> engine::match_batch(
         } catch (...) {
             std::lock_guard lock(failure_mutex);
             if (!failure) failure = std::current_exception();
-            cancelled = true;
+            stopping = true;
         }
         ws->quotas.stop();
         release_workspace(std::move(ws));
@@ -199,7 +199,8 @@ inline std::vector<std::vector<match_result>> engine::match_batch(
 
     const auto keep_going = [&]() -> bool {
         if (batch.stop.stop_requested()) return false;
-        if (batch.progress && !batch.progress(done.load(), prospects.size())) return false;
+        if (batch.progress && !batch.progress({"matching", done.load(), prospects.size()}))
+            return false;
         return true;
     };
 
@@ -213,13 +214,13 @@ inline std::vector<std::vector<match_result>> engine::match_batch(
             const auto now = std::chrono::steady_clock::now();
             if (batch.progress && now - last >= batch.progress_interval) {
                 last = now;
-                if (!batch.progress(i, prospects.size())) throw match_cancelled();
+                if (!batch.progress({"matching", i, prospects.size()})) throw match_cancelled();
             }
             out[i] = match_one(*snap, *ws, prospects[i], codes[i], k, options);
         }
         ws->quotas.stop();
         release_workspace(std::move(ws));
-        if (batch.progress && !batch.progress(prospects.size(), prospects.size()))
+        if (batch.progress && !batch.progress({"matching", prospects.size(), prospects.size()}))
             throw match_cancelled();
         return out;
     }
@@ -254,7 +255,7 @@ inline std::vector<std::vector<match_result>> engine::match_batch(
                     callback_failure = std::current_exception();
                     user_cancel = true;
                 }
-                if (user_cancel) cancelled = true;
+                if (user_cancel) stopping = true;
             }
             lock.lock();
         }
