@@ -141,9 +141,11 @@ void add_import(CLI::App& app, std::vector<command>& commands) {
     sub->add_option("--rejects", opts->rejects,
                     "With --into --skip-bad-rows: where the rejected rows go (default: DB.rejects)")
         ->needs(into);
-    sub->add_option("--format", opts->format, "csv or json")
+    // A database has no file format: --format with --into would be silently ignored.
+    sub->add_option("--format", opts->format, "csv or json: the files of the --out directory")
         ->check(CLI::IsMember({"csv", "json"}))
-        ->capture_default_str();
+        ->capture_default_str()
+        ->excludes(into);
     sub->add_flag("--skip-bad-rows", opts->skip_bad_rows,
                   "Import the rows that map; write the others to DIR/rejects/ (or --rejects) "
                   "with the reason");
