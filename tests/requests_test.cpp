@@ -73,8 +73,9 @@ struct fixture {
     engine make_engine() const { return engine(db->program()); }
     quota_state quota(const std::string& ref, activity_id a, long hour) const {
         const auto p = db->program();
-        const auto reader = p->usage.read();
+        // The book's lock before the ledger's, the order the book itself takes them in.
         const auto holds = book->hold_index_at(at_hour(hour));
+        const auto reader = p->usage.read();
         return evaluate_quota(p->references.at(ref), a, p->quotas, reader,
                               std::chrono::floor<days>(at_hour(hour)), holds->days(ref, a));
     }

@@ -48,7 +48,9 @@ struct request_actor {
 /// `match_options::holds` and `assignment_options::holds`.
 ///
 /// **Thread safety:** one object may be shared by threads (its calls are serialised); objects
-/// on the same file in several threads or processes are the way to work in parallel.
+/// on the same file in several threads or processes are the way to work in parallel. Its
+/// operations read the program's ledger while they hold the book's lock, so do not call the book
+/// while holding a `usage_ledger::reader` yourself (take `hold_index_at` first, then the reader).
 ///
 /// **Complexity:** each operation is one transaction (one fsync) plus O(log n) index work per
 /// row it touches; `propose` adds one engine match; `live_holds` is linear in the holds;
