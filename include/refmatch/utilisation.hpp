@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace refmatch {
@@ -45,34 +46,47 @@ struct utilisation_options {
     const hold_index* holds = nullptr;
 };
 
-/// The utilisation rows of `p` on `now`: references in id order, each with the activities it
-/// consents to in consent order.
+/// Calls `visit(const utilisation_row&)` for each utilisation row of `p` on `now`, in the order
+/// of `utilisation`, without keeping them: what summaries of a large program (`refmatch stats`)
+/// use, in constant memory. `visit` must not write to the program's stores or ledger (their
+/// shared locks are held).
 ///
 /// **Complexity:** O(c log m) for c consents and m uses per pair. **Thread safety:** reads the
 /// stores and the ledger under their shared locks; any number of threads.
-[[nodiscard]] inline std::vector<utilisation_row> utilisation(const program& p, date now,
-                                                              const utilisation_options& o = {}) {
-    std::vector<utilisation_row> out;
+template <class Visit>
+void for_each_utilisation(const program& p, date now, const utilisation_options& o, Visit&& visit) {
     const auto reader = p.usage.read();
+    utilisation_row row;
     p.references.for_each([&](const stored_reference& s) {
         const auto& r = s.record;
         if (o.active_only && r.status != reference_status::active) return;
         for (const auto& c : r.consents) {
             if (o.activity && c.activity != *o.activity) continue;
-            utilisation_row row;
             row.reference_id = r.id;
             row.reference_name = r.name;
             row.status = r.status;
             const auto held = o.holds ? o.holds->days(r.id, c.activity) : std::span<const date>{};
             row.quota = evaluate_quota(r, c.activity, p.quotas, reader, now, held);
+            row.headroom.reset();
             if (row.quota.max_uses)
                 row.headroom = row.quota.used >= *row.quota.max_uses
                                    ? 0u
                                    : *row.quota.max_uses - row.quota.used;
             row.never_used = !reader.last_use(r.id, c.activity).has_value();
-            out.push_back(std::move(row));
+            visit(std::as_const(row));
         }
     });
+}
+
+/// The utilisation rows of `p` on `now`: references in id order, each with the activities it
+/// consents to in consent order.
+///
+/// **Complexity:** O(c log m) for c consents and m uses per pair. **Thread safety:** as
+/// `for_each_utilisation`.
+[[nodiscard]] inline std::vector<utilisation_row> utilisation(const program& p, date now,
+                                                              const utilisation_options& o = {}) {
+    std::vector<utilisation_row> out;
+    for_each_utilisation(p, now, o, [&](const utilisation_row& row) { out.push_back(row); });
     return out;
 }
 

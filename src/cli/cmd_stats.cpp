@@ -152,15 +152,16 @@ int run_stats(const stats_options& o) {
     // with the live holds: the headroom agrees with the matches.
     utilisation_options uo;
     uo.holds = holds.get();
-    for (const auto& row : utilisation(*p, now, uo)) {
+    // Visited, not collected: a million references make several million rows.
+    for_each_utilisation(*p, now, uo, [&](const utilisation_row& row) {
         const auto a = row.quota.activity.value;
         ++consenting[a];
-        if (row.status != reference_status::active) continue;
+        if (row.status != reference_status::active) return;
         ++consenting_active[a];
         if (row.quota.at_limit) ++at_quota[a];
         if (row.quota.cooling_down) ++cooling[a];
         if (!row.quota.at_limit && !row.quota.cooling_down) ++headroom[a];
-    }
+    });
 
     double pipeline = 0;
     std::size_t prospects = 0;
