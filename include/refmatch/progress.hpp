@@ -1,6 +1,6 @@
 #pragma once
 // One progress report and one way to cancel for every long job of the library: loading tables
-// and programs, importing into a database, match and gap batches, assignment.
+// and programs, importing a program directory into a database, match and gap batches.
 
 #include <refmatch/error.hpp>
 
@@ -21,7 +21,7 @@ struct progress_update {
 
 /// Called by a long job on the thread that called it, at intervals and once when a stage ends.
 /// Return false to cancel: the job stops at that report and throws `cancelled`, and leaves
-/// nothing half-done (a load returns nothing, a database import is rolled back). Exceptions
+/// nothing half-done (a load returns nothing, a database import writes nothing). Exceptions
 /// thrown by the callback propagate the same way.
 using progress_callback = std::function<bool(const progress_update&)>;
 
