@@ -9,8 +9,8 @@ string(REGEX REPLACE "(('[^']*',){32})" "\\1\n" bytes "${bytes}")
 file(WRITE "${OUTPUT}.tmp" "// Generated from ${INPUT} by cmake/embed_file.cmake; do not edit.
 #include <string_view>
 namespace refmatch::detail {
-namespace { constexpr char data[] = {${bytes}}; }
-std::string_view ${NAME}() { return {data, ${byte_count}}; }
+namespace { constexpr char ${NAME}_bytes[] = {${bytes}}; }
+std::string_view ${NAME}() { return {${NAME}_bytes, ${byte_count}}; }
 }  // namespace refmatch::detail
 ")
 file(RENAME "${OUTPUT}.tmp" "${OUTPUT}")

@@ -2,6 +2,8 @@
 // message. Every failure of a reader must be a parse_error naming the file and the field, and
 // whatever loads must save and load again.
 
+#include "test_support.hpp"
+
 #include <refmatch/generator.hpp>
 #include <refmatch/io.hpp>
 #include <refmatch/shipped_data.hpp>
@@ -15,17 +17,10 @@
 
 namespace fs = std::filesystem;
 
-namespace {
+using refmatch::test_support::named;
+using refmatch::test_support::parse_message;
 
-template <class F>
-std::string parse_message(F&& f) {
-    try {
-        f();
-    } catch (const refmatch::parse_error& e) {
-        return e.what();
-    }
-    return "";
-}
+namespace {
 
 const std::string references_header =
     "id,name,industry,products,country,size_band,status,consents\n";
@@ -45,12 +40,6 @@ std::shared_ptr<refmatch::vocabulary> vocab_with_products() {
     auto v = std::make_shared<refmatch::vocabulary>(*refmatch::standard_vocabulary());
     v->products = refmatch::parse_products(products_csv, refmatch::file_format::csv);
     return v;
-}
-
-refmatch::read_options named(const std::string& file) {
-    refmatch::read_options o;
-    o.source = file;
-    return o;
 }
 
 class program_dir : public ::testing::Test {

@@ -1,5 +1,7 @@
 // CSV/JSON readers and writers: taxonomy files, program files, error messages, round trips.
 
+#include "test_support.hpp"
+
 #include <refmatch/io.hpp>
 #include <refmatch/shipped_data.hpp>
 
@@ -17,20 +19,8 @@ namespace fs = std::filesystem;
 using refmatch::parse_taxonomy_csv;
 using refmatch::taxonomy;
 
-namespace {
-
-// Runs `f` and returns the message of the parse_error it throws ("" if none).
-template <class F>
-std::string parse_message(F&& f) {
-    try {
-        f();
-    } catch (const refmatch::parse_error& e) {
-        return e.what();
-    }
-    return "";
-}
-
-}  // namespace
+using refmatch::test_support::named;
+using refmatch::test_support::parse_message;
 
 TEST(TaxonomyCsv, ParsesAnyColumnOrderQuotingAndCrlf) {
     const auto t = parse_taxonomy_csv(
@@ -130,14 +120,6 @@ std::shared_ptr<const refmatch::vocabulary> test_vocabulary() {
     products.add({"erp", "ERP Core", "finance"});
     products.add({"bi", "Analytics", "data"});
     return refmatch::standard_vocabulary(products);
-}
-
-refmatch::read_options named(std::string source,
-                             std::vector<refmatch::parse_error>* errors = nullptr) {
-    refmatch::read_options o;
-    o.source = std::move(source);
-    o.errors = errors;
-    return o;
 }
 
 constexpr const char* reference_header =

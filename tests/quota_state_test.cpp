@@ -1,5 +1,7 @@
 // The quota evaluator against scoring.md recomputed by brute force from the raw events.
 
+#include "test_support.hpp"
+
 #include <refmatch/quota_state.hpp>
 
 #include <gtest/gtest.h>
@@ -9,10 +11,9 @@
 
 using namespace refmatch;
 
+using refmatch::test_support::day;
+
 namespace {
-date day(int n) {
-    return date{} + std::chrono::days(20000 + n);
-}
 
 reference_customer consenting(std::string id, activity_id a, std::optional<quota_limit> own = {}) {
     reference_customer r;

@@ -1,3 +1,5 @@
+#include "test_support.hpp"
+
 #include <refmatch/usage_ledger.hpp>
 
 #include <gtest/gtest.h>
@@ -8,11 +10,7 @@
 
 using namespace refmatch;
 
-namespace {
-date day(int n) {
-    return date{} + std::chrono::days(20000 + n);
-}
-}  // namespace
+using refmatch::test_support::day;
 
 TEST(UsageLedger, WindowIsHalfOpenEndingAtNow) {
     usage_ledger l;

@@ -45,4 +45,20 @@ using date = std::chrono::sys_days;
     return buffer;
 }
 
+/// The day (UTC) a point in time falls on.
+[[nodiscard]] inline date day_of(std::chrono::sys_seconds t) {
+    return std::chrono::floor<std::chrono::days>(t);
+}
+
+/// Formats a point in time as ISO 8601 UTC, `YYYY-MM-DDThh:mm:ssZ` (how the database records
+/// when a change was made).
+[[nodiscard]] inline std::string format_timestamp(std::chrono::sys_seconds t) {
+    const date day = day_of(t);
+    const std::chrono::hh_mm_ss hms{t - day};
+    char buffer[16];
+    std::snprintf(buffer, sizeof buffer, "T%02d:%02d:%02dZ", static_cast<int>(hms.hours().count()),
+                  static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()));
+    return format_date(day) + buffer;
+}
+
 }  // namespace refmatch

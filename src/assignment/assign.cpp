@@ -6,6 +6,7 @@
 #include "headroom.hpp"
 
 #include <refmatch/assignment/assignment.hpp>
+#include <refmatch/detail/text.hpp>
 #include <refmatch/engine.hpp>
 
 #include <algorithm>
@@ -52,13 +53,6 @@ using cost_type = detail::flow_network::cost_type;
 constexpr double cost_scale = 1073741824.0;
 constexpr std::uint16_t no_activity = 0xFFFF;
 constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
-
-struct string_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-        return std::hash<std::string_view>{}(s);
-    }
-};
 
 // One (reference, activity) the batch may use.
 struct lane {
@@ -673,14 +667,12 @@ private:
     const assignment_options& options_;
     date now_;
     match_options query_options_;
-    std::unordered_map<std::string, std::vector<std::pair<activity_id, date>>, string_hash,
-                       std::equal_to<>>
-        holds_;
+    detail::string_map<std::vector<std::pair<activity_id, date>>> holds_;
     std::vector<demand_entry> demands_;
     std::size_t depth_ = 0;
     std::size_t add_limit_ = 0;  // violators one demand adds per pricing round
     std::vector<reference_entry> references_;
-    std::unordered_map<std::string, std::uint32_t, string_hash, std::equal_to<>> reference_ids_;
+    detail::string_map<std::uint32_t> reference_ids_;
     std::vector<lane> lanes_;
     std::vector<std::uint32_t> pending_headroom_;
     std::optional<detail::flow_network> network_;

@@ -12,10 +12,6 @@
 namespace refmatch {
 namespace {
 
-date day_of(std::chrono::sys_seconds t) {
-    return std::chrono::floor<std::chrono::days>(t);
-}
-
 // The statuses from which the workflow can still attach references (a declined one after a new
 // proposal).
 bool awaits_references(request_status s) {

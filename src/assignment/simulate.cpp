@@ -5,6 +5,7 @@
 
 #include <refmatch/assignment/assignment.hpp>
 #include <refmatch/assignment/simulation.hpp>
+#include <refmatch/detail/text.hpp>
 #include <refmatch/engine.hpp>
 #include <refmatch/program.hpp>
 #include <refmatch/quota_state.hpp>
@@ -40,14 +41,8 @@ void simulation_options::validate() const {
 
 namespace {
 
-struct string_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-        return std::hash<std::string_view>{}(s);
-    }
-};
 template <class T>
-using by_id = std::unordered_map<std::string, T, string_hash, std::equal_to<>>;
+using by_id = detail::string_map<T>;
 
 // A customer's answer is a pure function of (seed, request, reference): FNV-1a over the ids,
 // finished by splitmix64, the same on every platform and in every policy.

@@ -89,7 +89,7 @@ int run_use(const use_options& o) {
     e.opportunity_id = o.opportunity;
     const auto user = command_line_user();
     if (o.day.empty()) {
-        e.day = date{std::chrono::floor<std::chrono::days>(user.at)};
+        e.day = day_of(user.at);
     } else if (const auto d = parse_date(o.day)) {
         e.day = *d;
     } else {

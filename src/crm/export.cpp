@@ -42,7 +42,7 @@ std::string format_match_export(const mapping& m, std::span<const prospect> pros
     std::string out;
     std::vector<std::string> row;
     for (const auto& c : columns) row.push_back(c.second);
-    detail::append_csv_row(out, row);
+    refmatch::detail::append_csv_row(out, row);
     const auto today = format_date(day);
     for (std::size_t i = 0; i < prospects.size(); ++i) {
         std::size_t rank = 0;
@@ -57,7 +57,7 @@ std::string format_match_export(const mapping& m, std::span<const prospect> pros
                 if (field == "reason") row.push_back(r.reason);
                 if (field == "date") row.push_back(today);
             }
-            detail::append_csv_row(out, row);
+            refmatch::detail::append_csv_row(out, row);
         }
     }
     return out;
@@ -69,7 +69,7 @@ std::string format_gap_export(const mapping& m, const gap_report& gaps, date day
     std::string out;
     std::vector<std::string> row;
     for (const auto& c : columns) row.push_back(c.second);
-    detail::append_csv_row(out, row);
+    refmatch::detail::append_csv_row(out, row);
     const auto today = format_date(day);
     for (const auto& p : gaps.prospects) {
         row.clear();
@@ -80,7 +80,7 @@ std::string format_gap_export(const mapping& m, const gap_report& gaps, date day
             if (field == "covered") row.push_back(p.covered ? "true" : "false");
             if (field == "date") row.push_back(today);
         }
-        detail::append_csv_row(out, row);
+        refmatch::detail::append_csv_row(out, row);
     }
     return out;
 }

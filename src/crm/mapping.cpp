@@ -93,7 +93,7 @@ public:
             const auto& values = v["values"];
             if (!values.is_object()) fail(path + ".values", "an object of value -> value", values);
             for (const auto& [from, to] : values.items()) {
-                const auto key = detail::fold_key(from);
+                const auto key = refmatch::detail::fold_key(from);
                 if (!r.values.emplace(key, text(to, path + ".values." + from)).second)
                     fail(path + ".values", "values that differ when case and accents are ignored",
                          from);
@@ -123,7 +123,7 @@ public:
                         fail(path + ".skip." + field, "a field of the table", field);
                     auto& list = t.skip[field];
                     for (const auto& s : texts(values, path + ".skip." + field, "a value"))
-                        list.push_back(detail::fold_key(s));
+                        list.push_back(refmatch::detail::fold_key(s));
                 }
                 continue;
             }
@@ -224,7 +224,7 @@ public:
                 for (const auto& c : list)
                     if (!geography.find(c))
                         fail(path, "codes of UN M49 countries or regions", json(c));
-                m.territories[detail::fold_key(name)] = std::move(list);
+                m.territories[refmatch::detail::fold_key(name)] = std::move(list);
             }
         }
         if (doc.contains("accounts"))
@@ -287,8 +287,8 @@ json parse_json(std::string_view text, const std::string& source) {
 }
 
 std::string_view preset_text(std::string_view name) {
-    if (name == "salesforce") return detail::crm_salesforce_json();
-    if (name == "hubspot") return detail::crm_hubspot_json();
+    if (name == "salesforce") return refmatch::detail::crm_salesforce_json();
+    if (name == "hubspot") return refmatch::detail::crm_hubspot_json();
     throw not_found_error("no mapping preset '" + std::string(name) +
                           "': expected hubspot or salesforce");
 }

@@ -23,16 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string iso_time(std::chrono::sys_seconds t) {
-    const auto day = std::chrono::floor<std::chrono::days>(t);
-    const std::chrono::hh_mm_ss hms{t - day};
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%sT%02d:%02d:%02dZ", format_date(date{day}).c_str(),
-                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                  static_cast<int>(hms.seconds().count()));
-    return buffer;
-}
-
 // Refuses, before SQLite sees the path, what it would otherwise misreport or silently accept.
 void check_path(const fs::path& path, const database_options& o) {
     const std::string name = path.string();
@@ -208,7 +198,7 @@ struct database::impl {
             "import a program",
             [&](std::int64_t revision, bool) {
                 require_empty("import a program");
-                after = db::write_program(conn, p, revision, by.who, iso_time(by.at));
+                after = db::write_program(conn, p, revision, by.who, format_timestamp(by.at));
                 beside();
                 return 0;
             },
@@ -360,7 +350,7 @@ std::int64_t database::record_usage(const usage_event& e, const recorded_by& by)
 
 std::int64_t database::record_usage(std::span<const usage_event> events, const recorded_by& by) {
     std::lock_guard lock(impl_->mutex);
-    const auto at = iso_time(by.at);
+    const auto at = format_timestamp(by.at);
     auto& m = *impl_;
     return m.write(
         "record usage",

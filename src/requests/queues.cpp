@@ -22,10 +22,6 @@ sys_seconds due_at(const request& r) {
     return sys_seconds{r.needed_by + std::chrono::days(1)};
 }
 
-date day_of(sys_seconds t) {
-    return std::chrono::floor<std::chrono::days>(t);
-}
-
 std::string joined(const std::vector<std::string>& ids) {
     std::string out;
     for (const auto& id : ids) out += (out.empty() ? "" : ";") + id;

@@ -24,18 +24,8 @@ namespace {
 
 using std::chrono::sys_seconds;
 
-std::string iso_time(sys_seconds t) {
-    const auto day = std::chrono::floor<std::chrono::days>(t);
-    const std::chrono::hh_mm_ss hms{t - day};
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%sT%02d:%02d:%02dZ", format_date(date{day}).c_str(),
-                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                  static_cast<int>(hms.seconds().count()));
-    return buffer;
-}
-
 sys_seconds parse_time(std::string_view text) {
-    // YYYY-MM-DDTHH:MM:SSZ, as iso_time writes it.
+    // YYYY-MM-DDTHH:MM:SSZ, as format_timestamp writes it.
     const auto day = parse_date(text.substr(0, 10));
     int h = 0, m = 0, s = 0;
     if (!day || text.size() < 19 ||
@@ -50,10 +40,6 @@ date parse_day(std::string_view text, std::string_view field) {
     if (!d)
         throw parse_error("request tables", 0, std::string(field), "YYYY-MM-DD", std::string(text));
     return *d;
-}
-
-date day_of(sys_seconds t) {
-    return std::chrono::floor<std::chrono::days>(t);
 }
 
 template <class Enum, class Parse>
@@ -344,7 +330,7 @@ struct request_book::impl {
     void write_status(const request& r, request_status to, const request_actor& by) {
         db::statement u(conn, "UPDATE request SET status = ?1, status_at = ?2 WHERE id = ?3",
                         "change a request");
-        u.bind(1, to_string(to)).bind(2, iso_time(by.now)).bind(3, r.id).run();
+        u.bind(1, to_string(to)).bind(2, format_timestamp(by.now)).bind(3, r.id).run();
         write_trail(r, to, by);
     }
 
@@ -354,7 +340,10 @@ struct request_book::impl {
                         "INSERT INTO request_transition (request_id, at, who, from_status, "
                         "to_status, comment, reference_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                         "change a request");
-        t.bind(1, r.id).bind(2, iso_time(by.now)).bind(3, by.who).bind(4, to_string(r.status));
+        t.bind(1, r.id)
+            .bind(2, format_timestamp(by.now))
+            .bind(3, by.who)
+            .bind(4, to_string(r.status));
         t.bind(5, to_string(to)).bind(6, by.comment).bind(7, trail_reference).run();
     }
 
@@ -374,7 +363,7 @@ struct request_book::impl {
                         "decline a request");
         s.bind(1, r.id).bind(2, reference).bind(3, r.opportunity_id);
         s.bind(4, activity_name(r.activity)).bind(5, std::string_view(by_whom));
-        s.bind(6, iso_time(by.now)).run();
+        s.bind(6, format_timestamp(by.now)).run();
     }
 
     // The owners' decisions on `r`'s attached references waiting for them: `reference` alone, or
@@ -491,7 +480,8 @@ struct request_book::impl {
         std::vector<usage_event> events;
         for (const auto& ref : references)
             events.push_back({ref, r.activity, r.opportunity_id, day});
-        const auto first = db::insert_usage(conn, *p->vocab, events, by.who, iso_time(by.now));
+        const auto first =
+            db::insert_usage(conn, *p->vocab, events, by.who, format_timestamp(by.now));
         for (std::size_t i = 0; i < references.size(); ++i) {
             db::statement s(conn,
                             "UPDATE request_reference SET state = 'used', event_id = ?1, "
@@ -557,7 +547,7 @@ std::int64_t request_book::create(const new_request& r, const request_actor& by)
         throw validation_error(what, "opportunity_id", "a prospect of the program",
                                r.opportunity_id);
     db::transaction t(m.conn, db::transaction::write, "create a request");
-    const auto at = iso_time(by.now);
+    const auto at = format_timestamp(by.now);
     db::statement s(m.conn,
                     "INSERT INTO request (requester, opportunity_id, activity, wanted, needed_by, "
                     "expires_on, planned_on, created_at, notes, status, status_at) VALUES (?1, "
@@ -701,7 +691,7 @@ void add_attempt(const db::connection& c, const request& r, outreach_channel cha
                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     "contact the customer");
     s.bind(1, r.id).bind(2, to_string(channel)).bind(3, format_date(day_of(by.now)));
-    s.bind(4, to_string(outcome)).bind(5, by.who).bind(6, iso_time(by.now)).run();
+    s.bind(4, to_string(outcome)).bind(5, by.who).bind(6, format_timestamp(by.now)).run();
 }
 
 }  // namespace
@@ -814,7 +804,7 @@ void request_book::feedback(std::int64_t id, const request_feedback& f, const re
                         "feedback");
         s.bind(1, r.id).bind(2, std::int64_t{f.rating}).bind(3, f.outcome);
         s.bind(4, std::int64_t{f.would_do_again ? 1 : 0}).bind(5, f.comment).bind(6, by.who);
-        s.bind(7, iso_time(by.now)).run();
+        s.bind(7, format_timestamp(by.now)).run();
         return std::nullopt;
     });
 }

@@ -2,11 +2,26 @@
 // Small text helpers shared by the headers (namespace refmatch::detail).
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace refmatch::detail {
+
+/// Hashes std::string keys and std::string_view probes alike, so that a lookup by a view builds
+/// no string.
+struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
+};
+
+/// A map from std::string that is looked up by std::string_view.
+template <class T>
+using string_map = std::unordered_map<std::string, T, string_hash, std::equal_to<>>;
 
 inline std::string ascii_lower(std::string_view s) {
     std::string out(s);
