@@ -11,9 +11,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <random>
 #include <set>
@@ -220,6 +222,44 @@ TEST(DatabaseOpen, RefusesANewerSchema) {
     EXPECT_EQ(bytes_of(path), before);
 }
 
+// A file of schema version 5 (the ledger indexed by (reference_id, event_id)) opens migrated to
+// the block index, with its ledger and every reference's history as they were, and takes new
+// uses; the ledger stays append-only.
+TEST(DatabaseOpen, AFileBeforeTheBlockIndexMigratesKeepingItsLedger) {
+    constexpr int before_block_index = 5;  // the schema migration 5 -> 6 starts from
+    const auto path = sample_database(scratch("db"));
+    std::vector<ledger_entry> all;
+    std::vector<ledger_entry> of_r1;
+    {
+        database db(path);
+        (void)db.record_usage(use_of(*db.program(), "R-0001", "sales_call", "t:m", "2025-06-30"),
+                              tester());
+        all = db.history("");
+        of_r1 = db.history("R-0001");
+    }
+    for (const char* sql :
+         {"DROP INDEX usage_ledger_block_reference",
+          "CREATE INDEX usage_ledger_reference ON usage_ledger (reference_id, event_id)"})
+        EXPECT_EQ(raw_sql(path, sql), "") << sql;
+    EXPECT_EQ(raw_sql(path, "PRAGMA user_version = " + std::to_string(before_block_index)), "");
+    database db(path);
+    EXPECT_EQ(raw_sql(path, "PRAGMA user_version"), std::to_string(database::schema_version));
+    EXPECT_EQ(raw_sql(path,
+                      "SELECT group_concat(name) FROM sqlite_schema WHERE type = 'index' AND "
+                      "tbl_name = 'usage_ledger'"),
+              "usage_ledger_block_reference");
+    EXPECT_EQ(db.history(""), all);
+    EXPECT_EQ(db.history("R-0001"), of_r1);
+    ASSERT_GE(of_r1.size(), 2u);
+    const auto id =
+        db.record_usage(use_of(*db.program(), "R-0001", "quote", "t:m", "2025-07-01"), tester());
+    EXPECT_EQ(db.history("R-0001").back().event_id, id);
+    EXPECT_EQ(db.history("R-0001").size(), of_r1.size() + 1);
+    EXPECT_EQ(db.program()->usage.size(), all.size() + 1);
+    EXPECT_EQ(raw_sql(path, "DELETE FROM usage_ledger"), "error: the usage ledger is append-only");
+    EXPECT_TRUE(db.check().empty());
+}
+
 TEST(DatabaseOpen, RefusesATruncatedFile) {
     const auto path = sample_database(scratch("db"));
     raw_sql(path, "PRAGMA wal_checkpoint(TRUNCATE)");
@@ -383,6 +423,61 @@ TEST(DatabaseWrites, ARejectedUseWritesNothing) {
     EXPECT_EQ(raw_sql(path, "DELETE FROM usage_ledger"), "error: the usage ledger is append-only");
     EXPECT_EQ(raw_sql(path, "UPDATE usage_ledger SET day = '2020-01-01'"),
               "error: the usage ledger is append-only");
+}
+
+// A connection behind another's commits checks its uses against the tables, not its memory: a
+// reference only the other connection added is taken, an unknown one is refused whole.
+TEST(DatabaseWrites, AConnectionBehindChecksUsesAgainstTheTables) {
+    const auto path = sample_database(scratch("db"));
+    database a(path);
+    database b(path);
+    auto r = a.program()->references.at("R-0001");
+    r.id = "R-FROM-A";
+    a.add_reference(r);
+    const auto p = b.program();
+    ASSERT_FALSE(p->references.contains("R-FROM-A"));
+    const std::vector<usage_event> bad = {
+        {"R-FROM-A", p->vocab->activities.at("sales_call"), "t:behind", *parse_date("2025-06-30")},
+        {"R-9999", p->vocab->activities.at("sales_call"), "t:behind", *parse_date("2025-06-30")}};
+    EXPECT_EQ(error_of([&] { (void)b.record_usage(bad, tester()); }),
+              "usage of 'R-9999': field 'reference_id': expected a reference id of the program, "
+              "got 'R-9999'");
+    EXPECT_EQ(ledger_count(path, "t:behind"), 0u);
+    const auto id = b.record_usage(bad[0], tester());
+    EXPECT_EQ(ledger_count(path, "t:behind"), 1u);
+    EXPECT_EQ(b.history("R-FROM-A").at(0).event_id, id);
+    EXPECT_TRUE(b.program()->references.contains("R-FROM-A"));
+    EXPECT_TRUE(b.check().empty());
+}
+
+// A reference's history is its rows of the whole ledger, in event order, over a ledger of several
+// blocks of 2^16 events (the per-reference index's first key): the oracle is a filter of the
+// whole ledger.
+TEST(DatabaseWrites, HistoryOfAReferenceIsItsRowsOfTheWholeLedger) {
+    const auto path = sample_database(scratch("db"));
+    database db(path);
+    const auto p = db.program();
+    std::vector<std::string> ids;
+    p->references.for_each([&](const auto& r) { ids.push_back(r.id()); });
+    std::mt19937_64 rng(11);
+    std::vector<usage_event> batch(10000);
+    for (int i = 0; i < 15; ++i) {
+        for (auto& e : batch)
+            e = {ids[rng() % ids.size()], activity_id{static_cast<std::uint16_t>(rng() % 12)},
+                 "t:h" + std::to_string(i), *parse_date("2025-06-30")};
+        (void)db.record_usage(batch, tester());
+    }
+    const auto all = db.history("");
+    ASSERT_GT(all.size(), 150000u);
+    ASSERT_GT(all.back().event_id >> 16, 1);
+    for (const auto& id : {ids.front(), ids[ids.size() / 2], ids.back()}) {
+        std::vector<ledger_entry> expected;
+        std::copy_if(all.begin(), all.end(), std::back_inserter(expected),
+                     [&](const ledger_entry& e) { return e.event.reference_id == id; });
+        EXPECT_GT(expected.size(), 20u);
+        EXPECT_EQ(db.history(id), expected) << id;
+    }
+    EXPECT_TRUE(db.history("R-9999").empty());
 }
 
 TEST(DatabaseWrites, ReferencesAndProspectsChangeInOneTransactionEach) {

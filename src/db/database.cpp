@@ -178,6 +178,19 @@ struct database::impl {
         return result;
     }
 
+    // Turns SQLite's foreign-key enforcement off until the returned guard goes (the pragma is
+    // taken only outside a transaction, hence before the write begins).
+    struct foreign_keys_on {
+        const db::connection* c;
+        ~foreign_keys_on() {
+            sqlite3_exec(c->get(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
+        }
+    };
+    [[nodiscard]] foreign_keys_on foreign_keys_off(std::string_view operation) {
+        conn.exec("PRAGMA foreign_keys = OFF", operation);
+        return {&conn};
+    }
+
     // Imports `p` (and what `beside` writes) in one transaction. The program read back would be
     // `p` itself: memory takes `take()` (p, or a copy of it) rather than loading the tables.
     template <class Take, class Beside>
@@ -187,13 +200,7 @@ struct database::impl {
         // ledger's reference ids once each, the stores checked the rest), so SQLite's
         // foreign-key lookups, one per ledger row, are left out of this transaction. The pragma
         // is taken only outside a transaction, hence here; it is back on when this returns.
-        conn.exec("PRAGMA foreign_keys = OFF", "import a program");
-        struct foreign_keys_on {
-            const db::connection& c;
-            ~foreign_keys_on() {
-                sqlite3_exec(c.get(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
-            }
-        } restore{conn};
+        const auto restore = foreign_keys_off("import a program");
         write(
             "import a program",
             [&](std::int64_t revision, bool) {
@@ -352,18 +359,21 @@ std::int64_t database::record_usage(std::span<const usage_event> events, const r
     std::lock_guard lock(impl_->mutex);
     const auto at = format_timestamp(by.at);
     auto& m = *impl_;
+    // Every event is checked before it is written: against memory when memory holds every
+    // commit (it then knows every reference and activity the database does), otherwise by
+    // insert_usage against the tables. SQLite's own foreign-key lookups, a search of the 1M
+    // reference_customer keys per row, would only repeat those checks: they are left out.
+    const auto restore = m.foreign_keys_off("record usage");
     return m.write(
         "record usage",
         [&](std::int64_t, bool current) {
-            // Memory that holds every commit knows every reference the database does: the
-            // checks of record_usage (the same messages) are made there rather than as a query
-            // per event.
             if (current)
                 for (const auto& e : events) m.prog->check_usage(e);
             return db::insert_usage(m.conn, *m.prog->vocab, events, by.who, at, current);
         },
         [&](std::int64_t first) {
-            for (const auto& e : events) m.prog->record_usage(e);
+            // Checked above, as record_usage would check them again.
+            for (const auto& e : events) m.prog->usage.record(e);
             if (!events.empty())
                 m.seen.last_event = first + static_cast<std::int64_t>(events.size()) - 1;
         });

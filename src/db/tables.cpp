@@ -146,16 +146,16 @@ std::vector<prospect> read_prospects(const connection& c, const vocabulary& v,
     return out;
 }
 
-// Usage rows selected by `where` (its parameters bound by `bind`), in event order;
-// `on_event(event_id, event, statement)`.
+// Usage rows selected by `from_where` (a FROM clause naming usage_ledger, and its WHERE; its
+// parameters bound by `bind`), in event order; `on_event(event_id, event, statement)`.
 template <class F>
-void read_usage(const connection& c, const vocabulary& v, const std::string& where, F&& on_event,
-                const std::function<void(statement&)>& bind = {}) {
+void read_usage(const connection& c, const vocabulary& v, const std::string& from_where,
+                F&& on_event, const std::function<void(statement&)>& bind = {}) {
     read_records(
         c,
         "SELECT reference_id, activity, opportunity_id, day AS date, event_id, "
-        "recorded_by, recorded_at FROM usage_ledger " +
-            where + " ORDER BY event_id",
+        "recorded_by, recorded_at " +
+            from_where + " ORDER BY event_id",
         "usage_ledger", "load the program",
         [&](const detail::flat_record& r, const statement& s) {
             on_event(s.integer(4), detail::build_usage(r, v), s);
@@ -390,7 +390,7 @@ void apply_changes(const connection& c, program& p, cursor& seen) {
     if (!fresh_prospects.empty()) p.prospects.add_all(std::move(fresh_prospects));
     const auto after = seen.last_event;
     read_usage(
-        c, *p.vocab, "WHERE event_id > ?1",
+        c, *p.vocab, "FROM usage_ledger WHERE event_id > ?1",
         [&](std::int64_t id, usage_event e, const statement&) {
             p.record_usage(std::move(e));
             seen.last_event = id;
@@ -427,7 +427,7 @@ cursor write_program(const connection& c, const program& p, std::int64_t revisio
     upsert_prospects(c, v, p.prospects.all(), revision, false);
     // The ledger's index is built once after the rows (a sort) rather than row by row; DDL is
     // part of the transaction, so a failed import leaves the index as it was.
-    c.exec("DROP INDEX usage_ledger_reference", "import a program");
+    c.exec("DROP INDEX usage_ledger_block_reference", "import a program");
     // The events straight from the ledger's interned columns, each reference id checked once
     // as record_usage checks it (the import runs without SQLite's per-row foreign-key lookups).
     std::int64_t last = 0;
@@ -444,8 +444,10 @@ cursor write_program(const connection& c, const program& p, std::int64_t revisio
             last = insert.add(reference_id, v.activities.name(a), opportunity_id, day);
         });
     }
-    c.exec("CREATE INDEX usage_ledger_reference ON usage_ledger (reference_id, event_id)",
-           "import a program");
+    c.exec(
+        "CREATE INDEX usage_ledger_block_reference ON usage_ledger (event_id >> 16, "
+        "reference_id)",
+        "import a program");
     c.exec("UPDATE program_state SET generation = generation + 1", "import a program");
     auto out = read_cursor(c);
     out.last_event = last;
@@ -479,8 +481,11 @@ std::int64_t insert_usage(const connection& c, const vocabulary& v,
                           std::span<const usage_event> events, std::string_view who,
                           std::string_view at, bool checked) {
     std::optional<statement> exists;
-    if (!checked)
+    std::optional<statement> activity_exists;
+    if (!checked) {
         exists.emplace(c, "SELECT 1 FROM reference_customer WHERE id = ?1", "record usage");
+        activity_exists.emplace(c, "SELECT 1 FROM activity WHERE name = ?1", "record usage");
+    }
     ledger_insert insert(c, who, at);
     std::int64_t first = 0;
     for (const auto& e : events) {
@@ -497,6 +502,13 @@ std::int64_t insert_usage(const connection& c, const vocabulary& v,
             if (e.activity.value >= v.activities.size())
                 throw validation_error(subject, "activity", "a registered activity type",
                                        std::to_string(e.activity.value));
+            const auto name = v.activities.name(e.activity);
+            activity_exists->bind(1, name);
+            const bool registered = activity_exists->step();
+            activity_exists->reset();
+            if (!registered)
+                throw validation_error(subject, "activity", "an activity type of the program",
+                                       std::string(name));
         }
         const auto id =
             insert.add(e.reference_id, v.activities.name(e.activity), e.opportunity_id, e.day);
@@ -509,8 +521,15 @@ std::vector<ledger_entry> read_history(const connection& c, const vocabulary& v,
                                        std::string_view reference_id) {
     std::vector<ledger_entry> out;
     const bool all = reference_id.empty();
+    // One reference's rows: one search of the (event_id >> 16, reference_id) index per block
+    // of 2^16 events, the blocks in order (schema.cpp, migration 5 -> 6).
     read_usage(
-        c, v, all ? "" : "WHERE reference_id = ?1",
+        c, v,
+        all ? "FROM usage_ledger"
+            : "FROM (WITH RECURSIVE block(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM block "
+              "WHERE n < (SELECT max(event_id) >> 16 FROM usage_ledger)) SELECT n FROM block) "
+              "AS block CROSS JOIN usage_ledger WHERE usage_ledger.event_id >> 16 = block.n "
+              "AND reference_id = ?1",
         [&](std::int64_t id, usage_event e, const statement& s) {
             out.push_back({id, std::move(e), std::string(s.text(5)), std::string(s.text(6))});
         },

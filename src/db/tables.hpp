@@ -57,8 +57,9 @@ void set_status(const connection& c, std::string_view id, reference_status s,
 void upsert_prospects(const connection& c, const vocabulary& v, std::span<const prospect> ps,
                       std::int64_t revision, bool replace);
 /// Appends usage events; returns the first event id (the others follow it, one apart).
-/// @throws validation_error for an unknown reference or activity (unless `checked`: the events
-/// were checked already, as a program's are, or against memory that holds every commit).
+/// @throws validation_error for a reference or activity not in the tables (unless `checked`:
+/// the events were checked already, as a program's are, or against memory that holds every
+/// commit). These checks stand in for the foreign keys: they hold with foreign_keys off too.
 std::int64_t insert_usage(const connection& c, const vocabulary& v,
                           std::span<const usage_event> events, std::string_view who,
                           std::string_view at, bool checked = false);

@@ -77,7 +77,7 @@ struct ledger_entry {
 class database {
 public:
     /// The schema version this library writes; older files are migrated on open.
-    static constexpr int schema_version = 5;
+    static constexpr int schema_version = 6;
 
     /// Opens (or, with `options.create`, creates) the database at `path`.
     /// @throws database_error: not a database, truncated, newer schema, missing file without
