@@ -318,6 +318,53 @@ TEST(Engine, KernelsAgree) {
     }
 }
 
+// The scan visits the references holding a requested product first, set by set: equal scores
+// from different sets still rank by id, whichever set it visits first. Hand-worked: the prospect
+// (51321, DE, size 3, {crm, erp, bi}) scores 1.0 against R-1010 (all three products), and
+// (0.35 + 0.35 / 3 + 0.20 + 0.10) = 0.7667 against each single-product reference, whose {crm}
+// set is visited before the {erp} set (crm is the first product); without products, 0.65.
+// (Before the scan went set by set, positions came in increasing order and a tie with the
+// current worst could be dropped unseen; here it must not be.)
+TEST(Engine, EqualScoresFromDifferentProductSetsRankById) {
+    program prog(tiny_vocabulary());
+    for (int i = 0; i < 5; ++i)
+        prog.references.add(make_ref("R-" + std::to_string(1000 + i), "51321", {"erp"}, "DE", 3));
+    for (int i = 5; i < 10; ++i)
+        prog.references.add(make_ref("R-" + std::to_string(1000 + i), "51321", {"crm"}, "DE", 3));
+    prog.references.add(make_ref("R-1010", "51321", {"crm", "erp", "bi"}, "DE", 3));
+    for (int i = 11; i < 15; ++i)
+        prog.references.add(make_ref("R-" + std::to_string(1000 + i), "51321", {}, "DE", 3));
+    for (auto kernel : {scan_kernel::scalar, scan_kernel::avx2, scan_kernel::avx512}) {
+        if (!scan_kernel_supported(kernel)) continue;
+        engine e(prog, {kernel});
+        // A minimum above 0.65 rules out the references without products before any is seen,
+        // so the scan stays set by set.
+        auto above = on_today();
+        above.min_score = 0.7;
+        const auto top = e.match(make_prospect(), 4, above);
+        ASSERT_EQ(top.size(), 4u);
+        EXPECT_EQ(top[0].reference_id, "R-1010");
+        EXPECT_DOUBLE_EQ(top[0].final_score, 1.0);
+        for (std::size_t r = 1; r < 4; ++r) {
+            EXPECT_EQ(top[r].reference_id, "R-100" + std::to_string(r - 1)) << r;
+            EXPECT_NEAR(top[r].final_score, 0.35 + 0.35 / 3 + 0.20 + 0.10, 1e-12);
+        }
+        // Beyond the single-product references come those without products.
+        const auto all = e.match(make_prospect(), 15);
+        ASSERT_EQ(all.size(), 15u);
+        for (std::size_t r = 1; r < 11; ++r)
+            EXPECT_EQ(all[r].reference_id, "R-" + std::to_string(999 + r)) << r;
+        for (std::size_t r = 11; r < 15; ++r) {
+            EXPECT_EQ(all[r].reference_id, "R-" + std::to_string(1000 + r)) << r;
+            EXPECT_NEAR(all[r].final_score, 0.65, 1e-12);
+        }
+        // The best alone: the sets covering fewer products are never needed.
+        const auto best = e.match(make_prospect(), 1);
+        ASSERT_EQ(best.size(), 1u);
+        EXPECT_EQ(best[0].reference_id, "R-1010");
+    }
+}
+
 // --- Randomised comparison with the oracle ------------------------------------------------------
 
 struct random_world {

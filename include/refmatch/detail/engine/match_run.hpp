@@ -97,8 +97,11 @@ struct match_run {
     std::int32_t check(std::uint32_t i) {
         const double base = base_of(i);
         const bool full = heap.size() >= k;
-        // Positions are visited in increasing order, so a tie with the current worst loses.
-        if (full && !(base > heap.front().final_score)) return threshold();
+        // The final score is at most the base: below the current worst, or level with it at a
+        // later position, it cannot enter (the scan visits the sets in any order).
+        if (full && (base < heap.front().final_score ||
+                     (base == heap.front().final_score && i > heap.front().position)))
+            return threshold();
         if (!filters_ok(i)) return threshold();
         if (!ws.excluded.empty() && std::binary_search(ws.excluded.begin(), ws.excluded.end(), i))
             return threshold();
@@ -187,19 +190,28 @@ inline void fill_taxonomy_tables(const taxonomy& t, const match_snapshot::code_d
     }
 }
 
-inline std::int32_t quantise(double weight, double value, double weight_sum) {
-    // floor(x)+2 is at least x+1: a margin far above the rounding error of the exact sum.
-    return static_cast<std::int32_t>(
-               std::floor(weight * value / weight_sum * match_workspace::scale)) +
-           2;
+// floor(x) + 2 for x in [0, scale], without the library call std::floor is on baseline x86-64.
+inline std::int32_t quantised(double x) {
+    auto t = static_cast<std::int32_t>(x);
+    t -= static_cast<std::int32_t>(static_cast<double>(t) > x);
+    return t + 2;
 }
 
-// The quantised bound of each component value, or `reject` where a hard filter fails.
+inline std::int32_t quantise(double weight, double value, double weight_sum) {
+    // floor(x)+2 is at least x+1: a margin far above the rounding error of the exact sum.
+    return quantised(weight * value / weight_sum * match_workspace::scale);
+}
+
+// The quantised bound of each component value, or `reject` where a hard filter fails. One
+// factor for the table: it differs from quantise's by a few ulps, far inside the margin.
 inline void quantise_table(const std::vector<double>& c, const std::vector<char>& ok,
                            std::vector<std::int32_t>& q, double weight, double weight_sum) {
     q.resize(c.size());
-    for (std::size_t l = 0; l < c.size(); ++l)
-        q[l] = ok[l] ? quantise(weight, c[l], weight_sum) : match_workspace::reject;
+    const double factor = weight / weight_sum * match_workspace::scale;
+    for (std::size_t l = 0; l < c.size(); ++l) {
+        const std::int32_t v = quantised(c[l] * factor);
+        q[l] = ok[l] ? v : match_workspace::reject;
+    }
 }
 
 inline void build_industry_tables(match_run& run, const resolved_codes& codes) {
@@ -311,9 +323,14 @@ inline void build_prospect_tables(match_run& run, const prospect& p, const resol
 // --- Step 3: scan -----------------------------------------------------------------------------
 
 // Runs kernel `kernel` over every reference of the snapshot; the candidates end in `run.heap`.
+// With products requested, the references holding a requested product come first, set by set
+// with the most covering sets first: they raise the threshold fastest, and once it is above a
+// set's bound (its product entry plus the largest entry of each other table) that set and every
+// later one are skipped. The references without a requested product come last, and only when
+// their bound reaches the threshold.
 inline void scan(match_run& run, scan_kernel kernel) {
     const auto& s = run.snap;
-    const auto& ws = run.ws;
+    auto& ws = run.ws;
     if (run.activity) run.ledger.emplace(run.prog.usage.read());
     if (run.activity && run.options.holds && !run.options.holds->empty())
         run.holds = run.options.holds.get();
@@ -332,7 +349,51 @@ inline void scan(match_run& run, scan_kernel kernel) {
                                                        ? (1u << run.activity->value)
                                                        : 0u)};
     const auto n = static_cast<std::uint32_t>(s.size_count());
-    const std::int32_t start = run.initial_threshold();
+    std::int32_t start = run.initial_threshold();
+    if (!ws.touched_sets.empty()) {
+        const auto largest = [](const std::vector<std::int32_t>& t, std::size_t count) {
+            return *std::max_element(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(count));
+        };
+        // Each term at least `reject`, so the sum stays in range.
+        const std::int32_t others = largest(ws.industry_q, ws.industry_q.size()) +
+                                    largest(ws.geography_q, ws.geography_q.size()) +
+                                    largest(ws.size_q, run.size_entries);
+        // The product entry of a set grows with the requested products it covers (at most
+        // |P|): ordering the sets by that count, most first, orders them by bound.
+        auto& first = ws.set_order_first;
+        first.assign(run.requested + 2u, 0);
+        for (const auto set : ws.touched_sets)
+            if (ws.product_q[set] != match_workspace::reject)
+                ++first[run.requested - ws.product_count[set] + 1u];
+        for (std::size_t c = 1; c < first.size(); ++c) first[c] += first[c - 1];
+        auto& order = ws.set_order;
+        order.resize(first.back());
+        for (const auto set : ws.touched_sets)
+            if (ws.product_q[set] != match_workspace::reject)
+                order[first[run.requested - ws.product_count[set]]++] = set;
+        // Set by set while that pays: after the first count, as soon as the references without a
+        // requested product could still enter (and so need a scan of all), one pass of the
+        // vector kernel over everything not yet visited is cheaper than going on set by set.
+        std::size_t visited = 0;
+        for (; visited < order.size(); ++visited) {
+            const auto set = order[visited];
+            const std::int32_t bound = ws.product_q[set];
+            // Neither this set nor any later one, nor those without a requested product
+            // (bound `others` at most), can reach the threshold.
+            if (others + bound < start) return;
+            if (visited > 0 && ws.product_count[set] != ws.product_count[order[visited - 1]] &&
+                !run.cover_all && others >= start)
+                break;
+            start = scan_members(in, s.set_members.data() + s.set_member_offsets[set],
+                                 s.set_members.data() + s.set_member_offsets[set + 1], bound, start,
+                                 &run, &match_run::on_candidate);
+        }
+        // The sets without a requested product: bound `others`, or rejected with cover-all.
+        if (visited == order.size() && (run.cover_all || others < start)) return;
+        // The pass over all must not visit the sets seen already; build_product_tables clears
+        // the table before the next prospect.
+        for (std::size_t v = 0; v < visited; ++v) ws.product_q[order[v]] = match_workspace::reject;
+    }
     switch (kernel) {
 #if REFMATCH_X86_SIMD
         case scan_kernel::avx512:

@@ -46,6 +46,11 @@ struct match_snapshot {
     std::vector<product_catalog::index_type> set_products;
     std::vector<std::uint32_t> sets_of_product_offsets;
     std::vector<std::uint32_t> sets_of_product;
+    // The positions holding each set, ascending (set s: set_members[set_member_offsets[s] ..
+    // set_member_offsets[s + 1])), so that a match can visit the sets sharing a requested
+    // product before the others.
+    std::vector<std::uint32_t> set_member_offsets;
+    std::vector<std::uint32_t> set_members;
 
     std::vector<reference_customer> records;  // same order as the columns
     std::shared_ptr<const vocabulary> vocab;
@@ -168,6 +173,15 @@ inline std::shared_ptr<const match_snapshot> match_snapshot::build(const referen
     for (std::uint32_t s = 0; s + 1 < snap->set_offsets.size(); ++s)
         for (auto i = snap->set_offsets[s]; i < snap->set_offsets[s + 1]; ++i)
             snap->sets_of_product[count[snap->set_products[i]]++] = s;
+
+    auto& offsets = snap->set_member_offsets;
+    offsets.assign(snap->product_set_count() + 1, 0);
+    for (const auto set : snap->product_set) ++offsets[set + 1];
+    for (std::size_t s = 1; s < offsets.size(); ++s) offsets[s] += offsets[s - 1];
+    snap->set_members.resize(rows.size());
+    std::vector<std::uint32_t> next(offsets.begin(), offsets.end() - 1);
+    for (std::uint32_t i = 0; i < rows.size(); ++i)
+        snap->set_members[next[snap->product_set[i]]++] = i;
     return snap;
 }
 

@@ -43,6 +43,8 @@ struct match_workspace {
     std::vector<char> industry_ok, geography_ok, size_ok;
     std::vector<std::uint32_t> product_count;  // |P ∩ set| per set; zero between matches
     std::vector<std::uint32_t> touched_sets;
+    std::vector<std::uint32_t> set_order;        // touched sets in the order the scan visits them
+    std::vector<std::uint32_t> set_order_first;  // counting sort of set_order by products covered
     std::vector<std::uint32_t> excluded;
     bool product_q_clean = true;  // product_q is all zeros
     quota_memo quotas;            // off outside a batch

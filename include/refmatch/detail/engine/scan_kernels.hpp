@@ -52,6 +52,23 @@ inline void scan_scalar(const scan_input& in, std::uint32_t begin, std::uint32_t
     }
 }
 
+// The same check over the listed positions of one product set, whose bound entry is
+// `product_bound` for all of them.
+inline std::int32_t scan_members(const scan_input& in, const std::uint32_t* first,
+                                 const std::uint32_t* last, std::int32_t product_bound,
+                                 std::int32_t threshold, void* context, candidate_fn on_candidate) {
+    const std::uint16_t mask = in.consent_mask;
+    for (; first != last; ++first) {
+        const std::uint32_t i = *first;
+        const std::int32_t bound = in.industry_table[in.industry[i]] +
+                                   in.geography_table[in.geography[i]] + in.size_table[in.size[i]] +
+                                   product_bound;
+        if (bound >= threshold && (in.consent[i] & mask) == mask)
+            threshold = on_candidate(context, i);
+    }
+    return threshold;
+}
+
 #if REFMATCH_X86_SIMD
 
 // GCC 12 warns about the deliberately undefined vectors inside its own intrinsics headers.
