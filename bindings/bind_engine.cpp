@@ -407,8 +407,8 @@ void bind_engine(py::module_& m) {
         .def("validate", &match_options::validate)
         .def("__repr__", [](const match_options& o) {
             std::string s = "MatchOptions(activity=" +
-                            (o.activity ? quoted(activity_label(*o.activity)) : "None") +
-                            ", now=" + (o.now ? quoted(format_date(*o.now)) : "None") +
+                            (o.activity ? python::quoted(activity_label(*o.activity)) : "None") +
+                            ", now=" + (o.now ? python::quoted(format_date(*o.now)) : "None") +
                             ", weights=" + py::repr(py::cast(o.weights)).cast<std::string>() +
                             ", fatigue_weight=" + score_weights::format_number(o.fatigue_weight);
             if (o.same_geography != geography_level::none)
@@ -442,7 +442,7 @@ void bind_engine(py::module_& m) {
                                "'eligible'.")
         .def("to_dict", [](const quota_state& q) { return quota_dict(q); })
         .def("__repr__", [](const quota_state& q) {
-            return "QuotaState(" + quoted(activity_label(q.activity)) +
+            return "QuotaState(" + python::quoted(activity_label(q.activity)) +
                    ", used=" + std::to_string(q.used) + ", max_uses=" + optional_repr(q.max_uses) +
                    ", window_days=" + std::to_string(q.window_days) + ")";
         });
@@ -467,10 +467,10 @@ void bind_engine(py::module_& m) {
         .def_readonly("reason", &match_result::reason)
         .def("to_dict", &result_dict, "The whole explanation as a dict.")
         .def("__repr__", [](const match_result& r) {
-            return "MatchResult(" + quoted(r.reference_id) +
+            return "MatchResult(" + python::quoted(r.reference_id) +
                    ", final=" + score_weights::format_number(r.final_score) +
                    ", base=" + score_weights::format_number(r.base_score) +
-                   ", reason=" + quoted(r.reason) + ")";
+                   ", reason=" + python::quoted(r.reason) + ")";
         });
 
     py::class_<not_returned_reason>(m, "NotReturnedReason",
@@ -480,8 +480,8 @@ void bind_engine(py::module_& m) {
             "cause", [](const not_returned_reason& r) { return std::string(to_string(r.cause)); })
         .def_readonly("text", &not_returned_reason::text)
         .def("__repr__", [](const not_returned_reason& r) {
-            return "NotReturnedReason(" + quoted(std::string(to_string(r.cause))) + ", " +
-                   quoted(r.text) + ")";
+            return "NotReturnedReason(" + python::quoted(std::string(to_string(r.cause))) + ", " +
+                   python::quoted(r.text) + ")";
         });
 
     py::class_<reference_explanation>(
@@ -525,11 +525,11 @@ void bind_engine(py::module_& m) {
                  return d;
              })
         .def("__repr__", [](const reference_explanation& e) {
-            return "ReferenceExplanation(" + quoted(e.reference_id) +
+            return "ReferenceExplanation(" + python::quoted(e.reference_id) +
                    ", final=" + score_weights::format_number(e.score.final_score) +
                    ", rank=" + optional_repr(e.rank) +
                    ", returned=" + (e.returned ? "True" : "False") +
-                   ", summary=" + quoted(e.summary()) + ")";
+                   ", summary=" + python::quoted(e.summary()) + ")";
         });
 
     py::class_<prospect_batch>(m, "ProspectBatch",
@@ -587,8 +587,9 @@ void bind_engine(py::module_& m) {
         .def_readonly("best_score_histogram", &gap_cell::best_score_histogram)
         .def_readonly("uncovered_prospects", &gap_cell::uncovered_prospects)
         .def("__repr__", [](const gap_cell& c) {
-            return "GapCell(sector=" + quoted(c.sector) + ", region=" + quoted(c.region) +
-                   (c.product.empty() ? "" : ", product=" + quoted(c.product)) +
+            return "GapCell(sector=" + python::quoted(c.sector) +
+                   ", region=" + python::quoted(c.region) +
+                   (c.product.empty() ? "" : ", product=" + python::quoted(c.product)) +
                    ", prospects=" + std::to_string(c.prospects) +
                    ", uncovered=" + std::to_string(c.uncovered) +
                    ", value_at_risk=" + score_weights::format_number(c.value_at_risk) + ")";
@@ -603,7 +604,7 @@ void bind_engine(py::module_& m) {
         .def_readonly("sector", &prospect_coverage::sector)
         .def_readonly("region", &prospect_coverage::region)
         .def("__repr__", [](const prospect_coverage& c) {
-            return "ProspectCoverage(" + quoted(c.prospect_id) +
+            return "ProspectCoverage(" + python::quoted(c.prospect_id) +
                    ", best_score=" + optional_repr(c.best_score) +
                    ", covered=" + (c.covered ? "True" : "False") + ")";
         });
@@ -746,7 +747,7 @@ void bind_engine(py::module_& m) {
         .def("__repr__", [](const py_engine& e) {
             const auto s = e.eng.stats();
             return "Engine(references=" + std::to_string(s.references) +
-                   ", kernel=" + quoted(to_string(e.eng.kernel())) +
+                   ", kernel=" + python::quoted(to_string(e.eng.kernel())) +
                    (e.eng.stale() ? ", stale=True" : "") + ")";
         });
     m.attr("_ENGINE_STATE_VERSION") = engine_state_version;

@@ -251,7 +251,7 @@ void bind_model(py::module_& m) {
         .def("__repr__",
              [](activity_id a) {
                  return a.value < activity::standard_count
-                            ? "ActivityId(" + quoted(activity_label(a)) + ")"
+                            ? "ActivityId(" + python::quoted(activity_label(a)) + ")"
                             : "ActivityId(" + std::to_string(a.value) + ")";
              })
         .def(py::pickle([](activity_id a) { return py::make_tuple(value_state_version, a.value); },
@@ -375,8 +375,8 @@ void bind_model(py::module_& m) {
         .def(py::self == py::self)
         .def("__repr__",
              [](const product& p) {
-                 return "Product(" + quoted(p.id) + ", name=" + quoted(p.name) +
-                        ", family=" + quoted(p.family) + ")";
+                 return "Product(" + python::quoted(p.id) + ", name=" + python::quoted(p.name) +
+                        ", family=" + python::quoted(p.family) + ")";
              })
         .def(py::pickle(
             [](const product& p) {
@@ -477,8 +477,8 @@ void bind_model(py::module_& m) {
         .def_readonly("parent", &taxonomy_entry::parent)
         .def_readonly("line", &taxonomy_entry::line)
         .def("__repr__", [](const taxonomy_entry& e) {
-            return "TaxonomyEntry(" + quoted(e.code) + ", " + quoted(e.title) + ", " +
-                   quoted(e.parent) + ")";
+            return "TaxonomyEntry(" + python::quoted(e.code) + ", " + python::quoted(e.title) +
+                   ", " + python::quoted(e.parent) + ")";
         });
 
     py::class_<taxonomy, std::shared_ptr<taxonomy>>(
@@ -583,7 +583,8 @@ void bind_model(py::module_& m) {
              "(code, title, parent) of every code, parents first; rebuilds the taxonomy "
              "(aliases excepted).")
         .def("__repr__", [](const taxonomy& t) {
-            return "Taxonomy(name=" + quoted(t.name()) + ", codes=" + std::to_string(t.size() - 1) +
+            return "Taxonomy(name=" + python::quoted(t.name()) +
+                   ", codes=" + std::to_string(t.size() - 1) +
                    ", max_depth=" + std::to_string(t.max_depth()) + ")";
         });
 
@@ -620,9 +621,9 @@ void bind_model(py::module_& m) {
         .def_readwrite("activities", &vocabulary::activities)
         .def_readwrite("sizes", &vocabulary::sizes)
         .def("__repr__", [](const vocabulary& v) {
-            return "Vocabulary(industries=" + quoted(v.industries.name()) + " (" +
+            return "Vocabulary(industries=" + python::quoted(v.industries.name()) + " (" +
                    std::to_string(v.industries.size() - 1) +
-                   " codes), geography=" + quoted(v.geography.name()) + " (" +
+                   " codes), geography=" + python::quoted(v.geography.name()) + " (" +
                    std::to_string(v.geography.size() - 1) +
                    " codes), products=" + std::to_string(v.products.size()) +
                    ", activities=" + std::to_string(v.activities.size()) +
@@ -653,7 +654,7 @@ void bind_model(py::module_& m) {
         .def(py::self == py::self)
         .def("__repr__",
              [](const activity_consent& c) {
-                 return "ActivityConsent(" + quoted(activity_label(c.activity)) +
+                 return "ActivityConsent(" + python::quoted(activity_label(c.activity)) +
                         (c.limit ? ", limit=" + py::repr(py::cast(*c.limit)).cast<std::string>()
                                  : std::string()) +
                         ")";
@@ -720,10 +721,13 @@ void bind_model(py::module_& m) {
         .def(py::self == py::self)
         .def("__repr__",
              [](const reference_customer& r) {
-                 return "ReferenceCustomer(" + quoted(r.id) + ", name=" + quoted(r.name) +
-                        ", industry=" + quoted(r.industry) + ", products=" + join_repr(r.products) +
-                        ", country=" + quoted(r.country) + ", size=" + optional_repr(r.size) +
-                        ", status=" + quoted(to_string(r.status)) + ")";
+                 return "ReferenceCustomer(" + python::quoted(r.id) +
+                        ", name=" + python::quoted(r.name) +
+                        ", industry=" + python::quoted(r.industry) +
+                        ", products=" + join_repr(r.products) +
+                        ", country=" + python::quoted(r.country) +
+                        ", size=" + optional_repr(r.size) +
+                        ", status=" + python::quoted(to_string(r.status)) + ")";
              })
         .def(py::pickle(
             [](const reference_customer& r) {
@@ -769,11 +773,13 @@ void bind_model(py::module_& m) {
         .def(py::self == py::self)
         .def("__repr__",
              [](const prospect& p) {
-                 return "Prospect(" + quoted(p.id) + ", name=" + quoted(p.name) +
-                        ", industry=" + quoted(p.industry) + ", products=" + join_repr(p.products) +
-                        ", country=" + quoted(p.country) + ", size=" + optional_repr(p.size) +
-                        ", activity=" +
-                        (p.activity ? quoted(activity_label(*p.activity)) : std::string("None")) +
+                 return "Prospect(" + python::quoted(p.id) + ", name=" + python::quoted(p.name) +
+                        ", industry=" + python::quoted(p.industry) +
+                        ", products=" + join_repr(p.products) +
+                        ", country=" + python::quoted(p.country) +
+                        ", size=" + optional_repr(p.size) + ", activity=" +
+                        (p.activity ? python::quoted(activity_label(*p.activity))
+                                    : std::string("None")) +
                         ")";
              })
         .def(py::pickle(
@@ -800,11 +806,12 @@ void bind_model(py::module_& m) {
         .def(py::self == py::self)
         .def("__repr__",
              [](const usage_event& e) {
-                 return "UsageEvent(" + quoted(e.reference_id) + ", " +
-                        quoted(activity_label(e.activity)) + ", " + quoted(format_date(e.day)) +
+                 return "UsageEvent(" + python::quoted(e.reference_id) + ", " +
+                        python::quoted(activity_label(e.activity)) + ", " +
+                        python::quoted(format_date(e.day)) +
                         (e.opportunity_id.empty()
                              ? ""
-                             : ", opportunity_id=" + quoted(e.opportunity_id)) +
+                             : ", opportunity_id=" + python::quoted(e.opportunity_id)) +
                         ")";
              })
         .def(py::pickle(
