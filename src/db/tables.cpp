@@ -233,7 +233,8 @@ void upsert(const connection& c, table_kind kind, std::string_view table, std::s
     statement s(c, upsert_sql(table, cols, replace), operation);
     for (const auto& r : records) {
         const auto fields = fields_of(r);
-        for (std::size_t i = 0; i < N; ++i) s.bind(static_cast<int>(i + 1), fields[positions[i]]);
+        for (std::size_t i = 0; i < N; ++i)
+            s.bind_in_place(static_cast<int>(i + 1), fields[positions[i]]);
         s.bind(static_cast<int>(N + 1), revision);
         try {
             s.run();
@@ -288,12 +289,12 @@ public:
     std::int64_t add(std::string_view reference_id, std::string_view activity,
                      std::string_view opportunity_id, date day) {
         char buffer[16];
-        insert_.bind(1, reference_id)
-            .bind(2, activity)
-            .bind(3, opportunity_id)
-            .bind(4, day_text(day, buffer))
-            .bind(5, recorder_)
-            .bind(6, at_);
+        insert_.bind_in_place(1, reference_id)
+            .bind_in_place(2, activity)
+            .bind_in_place(3, opportunity_id)
+            .bind_in_place(4, day_text(day, buffer))
+            .bind_in_place(5, recorder_)
+            .bind_in_place(6, at_);
         insert_.run();
         return sqlite3_last_insert_rowid(c_.get());
     }
