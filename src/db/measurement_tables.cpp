@@ -87,9 +87,10 @@ std::vector<measurement::opportunity_outcome> read_outcomes(const connection& c,
 }
 
 void put_outcomes(const connection& c, std::span<const measurement::opportunity_outcome> outcomes) {
-    put_rows(c, "opportunity_outcome", outcome_cols, detail::outcome_columns(), outcomes,
-             [](const auto& o) -> const std::string& { return o.opportunity_id; },
-             [](const auto& o) { return detail::outcome_fields(o); });
+    put_rows(
+        c, "opportunity_outcome", outcome_cols, detail::outcome_columns(), outcomes,
+        [](const auto& o) -> const std::string& { return o.opportunity_id; },
+        [](const auto& o) { return detail::outcome_fields(o); });
 }
 
 std::vector<content::content_item> read_content(const connection& c, const vocabulary& v) {
@@ -98,9 +99,10 @@ std::vector<content::content_item> read_content(const connection& c, const vocab
 }
 
 void put_content(const connection& c, std::span<const content::content_item> items) {
-    put_rows(c, "content_item", content_cols, detail::content_columns(), items,
-             [](const auto& i) -> const std::string& { return i.id; },
-             [](const auto& i) { return detail::content_fields(i); });
+    put_rows(
+        c, "content_item", content_cols, detail::content_columns(), items,
+        [](const auto& i) -> const std::string& { return i.id; },
+        [](const auto& i) { return detail::content_fields(i); });
 }
 
 }  // namespace refmatch::db

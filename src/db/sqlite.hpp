@@ -128,24 +128,12 @@ public:
     }
 
     /// Binds text; an empty text binds NULL (the tables hold NULL for an absent field).
-    statement& bind(int i, std::string_view text) {
-        const int rc = text.empty()
-                           ? sqlite3_bind_null(stmt_, i)
-                           : sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()),
-                                               SQLITE_TRANSIENT);
-        check(rc);
-        return *this;
-    }
+    statement& bind(int i, std::string_view text) { return bind_text(i, text, SQLITE_TRANSIENT); }
     /// Binds text that stays where it is until the statement has run (`run` or the last `step`):
     /// SQLite reads it in place instead of copying it. For the loops that write millions of
     /// rows; `bind` copies.
     statement& bind_in_place(int i, std::string_view text) {
-        const int rc = text.empty()
-                           ? sqlite3_bind_null(stmt_, i)
-                           : sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()),
-                                               SQLITE_STATIC);
-        check(rc);
-        return *this;
+        return bind_text(i, text, SQLITE_STATIC);
     }
     statement& bind(int i, std::int64_t v) {
         check(sqlite3_bind_int64(stmt_, i, v));
@@ -187,6 +175,12 @@ public:
     }
 
 private:
+    statement& bind_text(int i, std::string_view text, sqlite3_destructor_type lifetime) {
+        check(text.empty() ? sqlite3_bind_null(stmt_, i)
+                           : sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()),
+                                               lifetime));
+        return *this;
+    }
     void check(int rc) const {
         if (rc != SQLITE_OK) conn_->fail(operation_, rc);
     }
