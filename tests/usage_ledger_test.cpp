@@ -191,3 +191,62 @@ TEST(UsageBatch, KeepsOrderAndNumbersEachReferenceOnce) {
     EXPECT_EQ(l.batch(), usage_batch(again));
     EXPECT_FALSE(l.batch() == batch);
 }
+
+// Interning a list at once gives each id the number one-by-one interning gives it: ids repeated
+// within a group and across groups, the empty id, ids new to a pool that grows mid-list.
+TEST(IdPool, InternAllNumbersAsInternOneByOne) {
+    std::mt19937 rng(11);
+    std::vector<std::string> texts;
+    for (int i = 0; i < 20000; ++i) {
+        const auto n = rng() % 3000;
+        texts.push_back(n == 0 ? std::string() : "id-" + std::to_string(n));
+    }
+    for (std::size_t split : {std::size_t{0}, std::size_t{1}, std::size_t{31}, std::size_t{7777}}) {
+        detail::id_pool one, all;
+        std::vector<std::uint32_t> expected;
+        for (const auto& t : texts) expected.push_back(one.intern(t));
+        // The first `split` ids one by one, the rest at once.
+        std::vector<std::uint32_t> got;
+        for (std::size_t i = 0; i < split; ++i) got.push_back(all.intern(texts[i]));
+        const std::vector<std::string_view> rest(texts.begin() + static_cast<std::ptrdiff_t>(split),
+                                                 texts.end());
+        std::vector<std::uint32_t> numbers(rest.size());
+        all.intern_all(rest, numbers);
+        got.insert(got.end(), numbers.begin(), numbers.end());
+        EXPECT_EQ(got, expected) << "split " << split;
+        ASSERT_EQ(all.size(), one.size());
+        for (std::uint32_t i = 0; i < all.size(); ++i) EXPECT_EQ(all.at(i), one.at(i));
+        for (const auto& t : texts) EXPECT_EQ(all.find(t), one.find(t));
+        EXPECT_FALSE(all.find("not-an-id"));
+    }
+}
+
+// Rows added in groups, and batches appended to one another, make the batch the events make
+// one by one.
+TEST(UsageBatch, AddAllAndAppendEqualAddingOneByOne) {
+    std::mt19937 rng(17);
+    std::vector<usage_event> events;
+    for (int i = 0; i < 3000; ++i) events.push_back(random_event(rng, 700));
+    const usage_batch expected(events);
+
+    usage_batch grouped;
+    for (std::size_t from = 0; from < events.size(); from += 300) {
+        std::vector<usage_batch::row> rows;
+        for (std::size_t i = from; i < std::min(events.size(), from + 300); ++i)
+            rows.push_back({events[i].reference_id, events[i].activity, events[i].opportunity_id,
+                            events[i].day});
+        grouped.add_all(rows);
+    }
+    EXPECT_EQ(grouped.events(), events);
+    EXPECT_EQ(grouped.reference_count(), expected.reference_count());
+    grouped.add(events.front());  // one by one after a group
+    auto longer = events;
+    longer.push_back(events.front());
+    EXPECT_EQ(grouped.events(), longer);
+
+    const std::span<const usage_event> all(events);
+    usage_batch first(all.first(1000)), second(all.subspan(1000));
+    first.append(std::move(second));
+    EXPECT_EQ(first.events(), events);
+    EXPECT_EQ(first.reference_count(), expected.reference_count());
+}

@@ -180,6 +180,31 @@ std::int64_t read_usage_columns(const connection& c, const vocabulary& v, std::i
     // Runs of events often share their activity: the last one is tried first.
     std::string last_activity_name;
     activity_id last_activity{};
+    // Rows go into the batch in groups (usage_batch::add_all looks their ids up together); a
+    // group's ids are copied out of SQLite's row, which lasts only until the next step.
+    constexpr std::size_t group = 256;
+    struct pending {
+        std::size_t reference_end, opportunity_end;
+        activity_id activity;
+        date day;
+    };
+    std::vector<pending> rows;
+    std::string ids;
+    std::vector<usage_batch::row> views;
+    const auto flush = [&] {
+        views.clear();
+        std::size_t at = 0;
+        for (const auto& p : rows) {
+            const std::string_view reference(ids.data() + at, p.reference_end - at);
+            const std::string_view opportunity(ids.data() + p.reference_end,
+                                               p.opportunity_end - p.reference_end);
+            views.push_back({reference, p.activity, opportunity, p.day});
+            at = p.opportunity_end;
+        }
+        out.add_all(views);
+        rows.clear();
+        ids.clear();
+    };
     while (s.step()) {
         ++row;
         const auto reference_id = detail::trim(s.text(0));
@@ -194,8 +219,13 @@ std::int64_t read_usage_columns(const connection& c, const vocabulary& v, std::i
             last_activity = *a;
         }
         if (!reference_id.empty() && a && day) {
-            out.add(reference_id, *a, opportunity_id, *day);
+            ids += reference_id;
+            const auto reference_end = ids.size();
+            ids += opportunity_id;
+            rows.push_back({reference_end, ids.size(), *a, *day});
+            if (rows.size() == group) flush();
         } else {
+            flush();
             detail::flat_record r;
             r.file = &source;
             r.line = row;
@@ -204,6 +234,7 @@ std::int64_t read_usage_columns(const connection& c, const vocabulary& v, std::i
         }
         last = s.integer(4);
     }
+    flush();
     return last;
 }
 

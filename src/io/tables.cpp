@@ -815,6 +815,34 @@ template <class Events>
 struct usage_chunk {
     Events events;
     std::string last_known;
+    // A batch takes its events in groups (usage_batch::add_all looks their ids up together).
+    std::vector<usage_event> pending;
+
+    void add(usage_event e) {
+        if constexpr (std::is_same_v<Events, usage_batch>) {
+            pending.push_back(std::move(e));
+            if (pending.size() == 256) flush();
+        } else {
+            events.push_back(std::move(e));
+        }
+    }
+    // Puts the pending events into the batch; before anything reads it.
+    Events& finished() {
+        flush();
+        return events;
+    }
+
+private:
+    void flush() {
+        if constexpr (std::is_same_v<Events, usage_batch>) {
+            std::vector<usage_batch::row> rows;
+            rows.reserve(pending.size());
+            for (const auto& e : pending)
+                rows.push_back({e.reference_id, e.activity, e.opportunity_id, e.day});
+            events.add_all(rows);
+            pending.clear();
+        }
+    }
 };
 
 template <class Events, class Append>
@@ -822,11 +850,7 @@ Events read_usage(std::string_view text, file_format format, const vocabulary& v
                   const read_options& options,
                   const std::function<bool(std::string_view)>& known_reference, Append&& append) {
     const auto add = [&](usage_chunk<Events>& chunk, const flat_record& r) {
-        auto e = checked_usage(r, vocab, known_reference, chunk.last_known);
-        if constexpr (std::is_same_v<Events, usage_batch>)
-            chunk.events.add(e);
-        else
-            chunk.events.push_back(std::move(e));
+        chunk.add(checked_usage(r, vocab, known_reference, chunk.last_known));
     };
     usage_chunk<Events> out;
     if (format == file_format::csv &&
@@ -834,13 +858,13 @@ Events read_usage(std::string_view text, file_format format, const vocabulary& v
             table_kind::usage, text, options, add,
             [&](usage_chunk<Events>& chunk, const std::vector<parse_error>& errors,
                 const auto& on_error, const std::string&) {
-                append(out.events, std::move(chunk.events));
+                append(out.events, std::move(chunk.finished()));
                 for (const auto& e : errors) on_error(e);
             }))
         return std::move(out.events);
     detail::read_table(table_kind::usage, text, format, options,
                        [&](flat_record& r) { add(out, r); });
-    return std::move(out.events);
+    return std::move(out.finished());
 }
 
 void append_events(std::vector<usage_event>& out, std::vector<usage_event>&& more) {

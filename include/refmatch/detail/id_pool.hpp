@@ -3,9 +3,12 @@
 // (0, 1, 2, ... in order of first sight). The usage ledger stores these numbers instead of
 // strings: a million reference ids cost their characters plus about 12 bytes each.
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -18,20 +21,31 @@ public:
     using index_type = std::uint32_t;
 
     /// The number of `id`, added when new. Amortised O(|id|).
-    index_type intern(std::string_view id) {
-        if (2 * (size() + 1) > slots_.size()) grow();
-        std::size_t slot = hash(id) & (slots_.size() - 1);
-        while (slots_[slot] != empty_slot) {
-            if (at(slots_[slot]) == id) return slots_[slot];
-            slot = (slot + 1) & (slots_.size() - 1);
+    index_type intern(std::string_view id) { return intern(id, hash(id)); }
+
+    /// `out[i] = intern(ids[i])` for each i in order. The lookups of a group of ids are begun
+    /// together, each in stages (its slot, then the id the slot names) that only hint the
+    /// memory to the cache: a large pool's lookups wait for memory, and this way they wait
+    /// side by side instead of one after another. O(|ids| + their characters), amortised.
+    void intern_all(std::span<const std::string_view> ids, std::span<index_type> out) {
+        constexpr std::size_t group = 32;
+        std::array<std::size_t, group> hashes;
+        for (std::size_t from = 0; from < ids.size(); from += group) {
+            const std::size_t n = std::min(group, ids.size() - from);
+            if (2 * (size() + n) > slots_.size()) grow(size() + n);
+            const std::size_t mask = slots_.size() - 1;
+            for (std::size_t i = 0; i < n; ++i) {
+                hashes[i] = hash(ids[from + i]);
+                __builtin_prefetch(&slots_[hashes[i] & mask]);
+            }
+            for (std::size_t i = 0; i < n; ++i)
+                if (const auto index = slots_[hashes[i] & mask]; index != empty_slot)
+                    __builtin_prefetch(&ends_[index]);
+            for (std::size_t i = 0; i < n; ++i)
+                if (const auto index = slots_[hashes[i] & mask]; index != empty_slot)
+                    __builtin_prefetch(chars_.data() + begin_of(index));
+            for (std::size_t i = 0; i < n; ++i) out[from + i] = intern(ids[from + i], hashes[i]);
         }
-        if (chars_.size() + id.size() > max_chars)
-            throw std::length_error("id_pool: more than 4 GiB of ids");
-        const auto index = static_cast<index_type>(size());
-        chars_.append(id);
-        ends_.push_back(static_cast<std::uint32_t>(chars_.size()));
-        slots_[slot] = index;
-        return index;
     }
 
     /// The number of `id` if it was interned. O(|id|) expected.
@@ -46,7 +60,7 @@ public:
     }
 
     [[nodiscard]] std::string_view at(index_type i) const {
-        const std::uint32_t begin = i == 0 ? 0 : ends_[i - 1];
+        const std::uint32_t begin = begin_of(i);
         return std::string_view(chars_).substr(begin, ends_[i] - begin);
     }
     [[nodiscard]] std::size_t size() const noexcept { return ends_.size(); }
@@ -70,8 +84,29 @@ private:
     static std::size_t hash(std::string_view s) noexcept {
         return std::hash<std::string_view>{}(s);
     }
-    void grow() {
-        std::vector<index_type> slots(slots_.empty() ? 64 : 2 * slots_.size(), empty_slot);
+    [[nodiscard]] std::uint32_t begin_of(index_type i) const { return i == 0 ? 0 : ends_[i - 1]; }
+
+    index_type intern(std::string_view id, std::size_t hash_of_id) {
+        if (2 * (size() + 1) > slots_.size()) grow(size() + 1);
+        std::size_t slot = hash_of_id & (slots_.size() - 1);
+        while (slots_[slot] != empty_slot) {
+            if (at(slots_[slot]) == id) return slots_[slot];
+            slot = (slot + 1) & (slots_.size() - 1);
+        }
+        if (chars_.size() + id.size() > max_chars)
+            throw std::length_error("id_pool: more than 4 GiB of ids");
+        const auto index = static_cast<index_type>(size());
+        chars_.append(id);
+        ends_.push_back(static_cast<std::uint32_t>(chars_.size()));
+        slots_[slot] = index;
+        return index;
+    }
+
+    // Doubles the slots until `ids` ids leave them at most half full.
+    void grow(std::size_t ids) {
+        std::size_t count = slots_.empty() ? 64 : 2 * slots_.size();
+        while (2 * ids > count) count *= 2;
+        std::vector<index_type> slots(count, empty_slot);
         for (index_type i = 0; i < size(); ++i) {
             std::size_t slot = hash(at(i)) & (slots.size() - 1);
             while (slots[slot] != empty_slot) slot = (slot + 1) & (slots.size() - 1);
