@@ -62,13 +62,12 @@ struct program {
     void record_usage_all(usage_batch batch) {
         std::vector<bool> known(batch.reference_count(), false);
         const auto activities = vocab->activities.size();
-        batch.for_each([&](std::string_view reference_id, activity_id a, std::string_view, date,
-                           std::uint32_t number) {
+        batch.for_each_reference([&](std::uint32_t number, activity_id a) {
             if (!known[number]) {
-                check_usage(reference_id, a);
+                check_usage(batch.reference_id(number), a);
                 known[number] = true;
             } else if (a.value >= activities) {
-                check_usage(reference_id, a);
+                check_usage(batch.reference_id(number), a);
             }
         });
         usage.record_all(std::move(batch));
