@@ -56,7 +56,7 @@ TEST(Generator, IsSkewedLikeARealCustomerBase) {
     std::map<refmatch::reference_status, std::size_t> statuses;
     std::size_t known_industry = 0, known_country = 0;
     p->references.for_each([&](const refmatch::stored_reference& s) {
-        ++statuses[s.record.status];
+        ++statuses[s.record().status];
         if (s.codes.industry == refmatch::taxonomy::npos) {
             ++depths[0];
         } else {
@@ -64,9 +64,9 @@ TEST(Generator, IsSkewedLikeARealCustomerBase) {
             ++depths[v.industries.depth(s.codes.industry)];
             ++sectors[v.industries.code(v.industries.ancestor_at_depth(s.codes.industry, 1))];
         }
-        if (s.codes.geography != refmatch::taxonomy::npos && s.record.country != "AQ") {
+        if (s.codes.geography != refmatch::taxonomy::npos && s.record().country != "AQ") {
             ++known_country;
-            ++countries[s.record.country];
+            ++countries[s.record().country];
             ++regions[v.geography.code(v.geography.ancestor_at_depth(s.codes.geography, 1))];
         }
     });

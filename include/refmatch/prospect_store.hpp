@@ -20,12 +20,13 @@ namespace refmatch {
 
 /// A prospect as the store keeps it: the record plus its resolved codes.
 struct stored_prospect {
-    prospect record;
+    prospect value;
     resolved_codes codes;
 
-    [[nodiscard]] const std::string& id() const noexcept { return record.id; }
+    [[nodiscard]] const prospect& record() const noexcept { return value; }
+    [[nodiscard]] const std::string& id() const noexcept { return value.id; }
     /// Due date for ordering; prospects without one sort last.
-    [[nodiscard]] date due() const noexcept { return record.needed_by.value_or(date::max()); }
+    [[nodiscard]] date due() const noexcept { return value.needed_by.value_or(date::max()); }
 };
 
 namespace detail {

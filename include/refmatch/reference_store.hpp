@@ -13,18 +13,22 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace refmatch {
 
 /// A reference as the store keeps it: the record plus its codes resolved against the vocabulary.
+/// The record is immutable and shared: an update puts a new one in its place, so the engine's
+/// snapshot holds the records it was built from without copying them.
 struct stored_reference {
-    reference_customer record;
+    std::shared_ptr<const reference_customer> shared;
     resolved_codes codes;
 
-    [[nodiscard]] const std::string& id() const noexcept { return record.id; }
-    [[nodiscard]] reference_status status() const noexcept { return record.status; }
+    [[nodiscard]] const reference_customer& record() const noexcept { return *shared; }
+    [[nodiscard]] const std::string& id() const noexcept { return shared->id; }
+    [[nodiscard]] reference_status status() const noexcept { return shared->status; }
     [[nodiscard]] taxonomy::node_id industry_node() const noexcept { return codes.industry; }
     [[nodiscard]] taxonomy::node_id geography_node() const noexcept { return codes.geography; }
 };
@@ -100,7 +104,7 @@ public:
             throw validation_error(subject, "nps", "a score 0-10", std::to_string(*r.signals.nps));
         check_percent(subject, "csat", r.signals.csat);
         check_percent(subject, "health", r.signals.health);
-        return {std::move(r), std::move(codes)};
+        return {std::make_shared<const reference_customer>(std::move(r)), std::move(codes)};
     }
 
 private:

@@ -58,7 +58,7 @@ void for_each_utilisation(const program& p, date now, const utilisation_options&
     const auto reader = p.usage.read();
     utilisation_row row;
     p.references.for_each([&](const stored_reference& s) {
-        const auto& r = s.record;
+        const auto& r = s.record();
         if (o.active_only && r.status != reference_status::active) return;
         for (const auto& c : r.consents) {
             if (o.activity && c.activity != *o.activity) continue;

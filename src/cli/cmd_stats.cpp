@@ -133,7 +133,7 @@ int run_stats(const stats_options& o) {
     std::size_t total = 0;
     p->references.for_each([&](const stored_reference& s) {
         ++total;
-        const auto& r = s.record;
+        const auto& r = s.record();
         ++by_status[r.status];
         if (s.codes.industry == taxonomy::npos) {
             ++by_sector["(no industry)"];
@@ -167,7 +167,7 @@ int run_stats(const stats_options& o) {
     std::size_t prospects = 0;
     p->prospects.for_each([&](const stored_prospect& s) {
         ++prospects;
-        pipeline += s.record.deal_value;
+        pipeline += s.record().deal_value;
     });
 
     std::cout << "Program " << o.program << '\n';

@@ -48,10 +48,11 @@ inline std::vector<match_result> engine::match(std::string_view prospect_id, std
     const stored_prospect stored = program_->prospects.stored_at(prospect_id);
     const auto snap = snapshot();
     // The store resolved the codes against the program's vocabulary, the snapshot's too.
-    if (&program_->prospects.vocab() != snap->vocab.get()) return match(stored.record, k, options);
+    if (&program_->prospects.vocab() != snap->vocab.get())
+        return match(stored.record(), k, options);
     options.validate();
     auto ws = acquire_workspace(*snap);
-    auto out = match_one(*snap, *ws, stored.record, stored.codes, k, options);
+    auto out = match_one(*snap, *ws, stored.record(), stored.codes, k, options);
     release_workspace(std::move(ws));
     return out;
 }
@@ -65,7 +66,7 @@ inline reference_explanation engine::explain(const prospect& p, std::string_view
     const auto pos = snap->position(reference_id);
     const bool in_snapshot = pos != std::numeric_limits<std::uint32_t>::max();
     const reference_customer record =
-        in_snapshot ? snap->records[pos] : program_->references.at(reference_id);
+        in_snapshot ? snap->record(pos) : program_->references.at(reference_id);
     auto out = detail::assess_reference(*program_, snap->vocab, record, in_snapshot, p, codes,
                                         options, activity);
     match_options quiet = options;

@@ -82,7 +82,7 @@ inline std::string make_reason(const match_snapshot& s, const match_workspace& w
             parts.push_back(std::move(part));
         }
     }
-    const auto& rec = s.records[i];
+    const auto& rec = s.record(i);
     if (rec.size && prospect_size) {
         const int diff = std::abs(int{*rec.size} - int{*prospect_size});
         if (diff == 0)

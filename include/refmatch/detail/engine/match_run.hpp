@@ -80,7 +80,7 @@ struct match_run {
     // The quota state of the activity in force on the reference at position `i`: evaluated by
     // the one rule, or as a batch already evaluated it (quota_memo).
     [[nodiscard]] quota_state quota_at(std::uint32_t i) {
-        const reference_customer& r = snap.records[i];
+        const reference_customer& r = snap.record(i);
         auto& memo = ws.quotas;
         if (!memo.active)
             return evaluate_quota(r, *activity, prog.quotas, *ledger, now, holds_of(r));
@@ -105,7 +105,7 @@ struct match_run {
         if (!filters_ok(i)) return threshold();
         if (!ws.excluded.empty() && std::binary_search(ws.excluded.begin(), ws.excluded.end(), i))
             return threshold();
-        const reference_customer& r = snap.records[i];
+        const reference_customer& r = snap.record(i);
         double factor = 1.0;
         std::uint32_t used = 0;
         if (activity) {
@@ -421,7 +421,7 @@ inline std::vector<match_result> collect_results(match_run& run, const prospect&
     out.reserve(run.heap.size());
     for (const auto& e : run.heap) {
         const auto i = e.position;
-        const auto& rec = s.records[i];
+        const auto& rec = s.record(i);
         match_result r;
         r.reference_id = rec.id;
         r.final_score = e.final_score;

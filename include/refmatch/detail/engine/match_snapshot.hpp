@@ -52,7 +52,8 @@ struct match_snapshot {
     std::vector<std::uint32_t> set_member_offsets;
     std::vector<std::uint32_t> set_members;
 
-    std::vector<reference_customer> records;  // same order as the columns
+    // The records, shared with the store (immutable there), in the order of the columns.
+    std::vector<std::shared_ptr<const reference_customer>> records;
     std::shared_ptr<const vocabulary> vocab;
 
     [[nodiscard]] std::size_t size_count() const noexcept { return industry.size(); }
@@ -64,12 +65,14 @@ struct match_snapshot {
         return industry.size() *
                (sizeof(std::uint16_t) * 3 + sizeof(std::uint8_t) + sizeof(std::uint32_t));
     }
+    [[nodiscard]] const reference_customer& record(std::uint32_t i) const { return *records[i]; }
     // Position of a reference id, or npos.
     [[nodiscard]] std::uint32_t position(std::string_view id) const {
-        const auto it = std::lower_bound(
-            records.begin(), records.end(), id,
-            [](const reference_customer& r, std::string_view v) { return r.id < v; });
-        if (it == records.end() || it->id != id) return std::numeric_limits<std::uint32_t>::max();
+        const auto it =
+            std::lower_bound(records.begin(), records.end(), id,
+                             [](const auto& r, std::string_view v) { return r->id < v; });
+        if (it == records.end() || (*it)->id != id)
+            return std::numeric_limits<std::uint32_t>::max();
         return static_cast<std::uint32_t>(it - records.begin());
     }
 
@@ -105,18 +108,19 @@ inline std::shared_ptr<const match_snapshot> match_snapshot::build(const referen
     std::size_t stored = 0;
     store.for_each([&](const stored_reference& s) {
         ++stored;
-        if (s.record.status != reference_status::active) return;
+        const reference_customer& record = s.record();
+        if (record.status != reference_status::active) return;
         std::uint16_t consent_mask = 0;
-        for (const auto& c : s.record.consents)
+        for (const auto& c : record.consents)
             if (c.activity.value < 16)
                 consent_mask = static_cast<std::uint16_t>(consent_mask | (1u << c.activity.value));
         const auto [it, fresh] =
             sets.emplace(s.codes.products, static_cast<std::uint32_t>(set_list.size()));
         if (fresh) set_list.push_back(&it->first);
         rows.push_back({s.codes.industry, s.codes.geography,
-                        static_cast<std::uint8_t>(s.record.size ? *s.record.size + 1 : 0),
-                        it->second, consent_mask});
-        snap->records.push_back(s.record);
+                        static_cast<std::uint8_t>(record.size ? *record.size + 1 : 0), it->second,
+                        consent_mask});
+        snap->records.push_back(s.shared);
     });
     snap->stored_references = stored;
 

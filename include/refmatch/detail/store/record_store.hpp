@@ -22,7 +22,7 @@
 
 namespace refmatch::detail {
 
-// Stored must have `record` (the value type, with an `id` member) and `id()`; Derived provides
+// Stored must have `record()` (the value, with an `id` member) and `id()`; Derived provides
 // `static Stored make_stored(const vocabulary&, Record)` which validates and resolves codes.
 template <class Derived, class Record, class Stored, class Indices>
 class record_store {
@@ -142,7 +142,7 @@ public:
         const auto& ids = items_.template get<0>();
         const auto it = ids.find(std::string(id));
         if (it == ids.end()) return std::nullopt;
-        return it->record;
+        return it->record();
     }
     /// @throws not_found_error.
     [[nodiscard]] Record at(std::string_view id) const {
@@ -161,7 +161,7 @@ public:
     /// All records in ascending id order (a copy).
     [[nodiscard]] std::vector<Record> all() const {
         std::vector<Record> out;
-        for_each([&](const Stored& s) { out.push_back(s.record); });
+        for_each([&](const Stored& s) { out.push_back(s.record()); });
         return out;
     }
     /// Calls `f(const Stored&)` for every record in ascending id order, under the shared lock:
@@ -203,7 +203,7 @@ protected:
         std::vector<Record> out;
         for (const auto& key : keys)
             for (auto [it, end] = index.equal_range(key); it != end; ++it)
-                out.push_back(it->record);
+                out.push_back(it->record());
         return out;
     }
 
@@ -214,7 +214,7 @@ protected:
         const auto& index = items_.template get<Index>();
         std::vector<Record> out;
         for (auto it = index.lower_bound(lo), end = index.lower_bound(hi); it != end; ++it)
-            out.push_back(it->record);
+            out.push_back(it->record());
         return out;
     }
 
