@@ -197,3 +197,52 @@ TEST(ProgramTables, ReadingCollectsErrorsOfEveryTable) {
               "references.csv:3: field 'products': expected a product id of the catalogue, got "
               "'hr'");
 }
+
+// A usage table large enough to be checked on a second thread while the stores fill gives the
+// program, and the errors, of the one-thread order: the stores' errors first, then the first
+// bad event in recording order.
+TEST(ProgramTables, LargeUsageAssemblesAsTheOneThreadOrder) {
+    auto tables = tables_of(*custom_program());
+    const date d = *parse_date("2025-01-01");
+    for (int i = 0; i < 100000; ++i)
+        tables.usage.add({i % 3 ? "R-1" : "R-0", activity::quote, "O-" + std::to_string(i % 977),
+                          d + std::chrono::days(i % 500)});
+    ASSERT_GE(tables.usage.size(), std::size_t{1} << 16);
+
+    // The same program as adding the tables one after another on one thread.
+    program one_thread(tables.vocab);
+    one_thread.quotas = tables.quotas;
+    one_thread.references.add_all(tables.references);
+    one_thread.prospects.add_all(tables.prospects);
+    one_thread.record_usage_all(tables.usage);
+    expect_same(*tables.assemble(), one_thread);
+
+    const auto with_events = [&](std::vector<std::pair<std::size_t, usage_event>> bad) {
+        auto t = tables;
+        t.usage = usage_batch{};
+        std::size_t i = 0;
+        tables.usage.for_each(
+            [&](std::string_view r, activity_id a, std::string_view o, date day, std::uint32_t) {
+                for (const auto& [at, e] : bad)
+                    if (at == i) t.usage.add(e);
+                t.usage.add(r, a, o, day);
+                ++i;
+            });
+        return t;
+    };
+    const usage_event unknown{"R-9", activity::quote, "", d};
+    const usage_event bad_activity{"R-1", activity_id{999}, "", d};
+    EXPECT_EQ(message_of([&] {
+                  (void)with_events({{70000, unknown}, {90000, bad_activity}}).assemble();
+              }),
+              "usage of 'R-9': field 'reference_id': expected a reference id of the program, got "
+              "'R-9'");
+    EXPECT_EQ(message_of([&] {
+                  (void)with_events({{70000, bad_activity}, {90000, unknown}}).assemble();
+              }),
+              "usage of 'R-1': field 'activity': expected a registered activity type, got '999'");
+    auto duplicate = with_events({{70000, unknown}});
+    duplicate.references.push_back(duplicate.references.back());
+    EXPECT_EQ(message_of([&] { (void)duplicate.assemble(); }),
+              "reference 'R-1': id is already in the store");
+}

@@ -60,30 +60,30 @@ struct program {
     /// The same for events already gathered in a batch (a usage table read from a file): each
     /// distinct reference id is looked up once. O(n + distinct ids).
     void record_usage_all(usage_batch batch) {
-        std::vector<bool> known(batch.reference_count(), false);
-        const auto activities = vocab->activities.size();
-        batch.for_each_reference([&](std::uint32_t number, activity_id a) {
-            if (!known[number]) {
-                check_usage(batch.reference_id(number), a);
-                known[number] = true;
-            } else if (a.value >= activities) {
-                check_usage(batch.reference_id(number), a);
-            }
-        });
+        check_usage_all(batch, [this](std::string_view id) { return references.contains(id); });
         usage.record_all(std::move(batch));
     }
 
     /// The checks of `record_usage`. @throws validation_error.
     void check_usage(const usage_event& e) const { check_usage(e.reference_id, e.activity); }
     void check_usage(std::string_view reference_id, activity_id a) const {
-        // The subject is built only for an error: loaders check millions of events here.
-        const auto subject = [&] { return "usage of '" + std::string(reference_id) + "'"; };
-        if (!references.contains(reference_id))
-            throw validation_error(subject(), "reference_id", "a reference id of the program",
-                                   std::string(reference_id));
-        if (a.value >= vocab->activities.size())
-            throw validation_error(subject(), "activity", "a registered activity type",
-                                   std::to_string(a.value));
+        check_usage(reference_id, a, references.contains(reference_id));
+    }
+
+    /// The checks of `record_usage_all`, with `is_reference(id)` saying whether the program has
+    /// a reference `id` (what `references.contains` says, or a copy of its ids that another
+    /// thread reads while the store fills). @throws validation_error for the first bad event.
+    template <class IsReference>
+    void check_usage_all(const usage_batch& batch, IsReference&& is_reference) const {
+        std::vector<bool> known(batch.reference_count(), false);
+        const auto activities = vocab->activities.size();
+        batch.for_each_reference([&](std::uint32_t number, activity_id a) {
+            if (!known[number] || a.value >= activities) {
+                const auto id = batch.reference_id(number);
+                check_usage(id, a, known[number] || is_reference(id));
+                known[number] = true;
+            }
+        });
     }
 
     /// The limit in force for reference `r` and activity `a`.
@@ -92,6 +92,17 @@ struct program {
     }
 
 private:
+    void check_usage(std::string_view reference_id, activity_id a, bool is_reference) const {
+        // The subject is built only for an error: loaders check millions of events here.
+        const auto subject = [&] { return "usage of '" + std::string(reference_id) + "'"; };
+        if (!is_reference)
+            throw validation_error(subject(), "reference_id", "a reference id of the program",
+                                   std::string(reference_id));
+        if (a.value >= vocab->activities.size())
+            throw validation_error(subject(), "activity", "a registered activity type",
+                                   std::to_string(a.value));
+    }
+
     // The ledger is append-only history: a reference with uses stays (retire it instead), so
     // that every program saves and reloads (usage must name a reference).
     void guard_removals() {

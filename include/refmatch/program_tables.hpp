@@ -10,6 +10,7 @@
 /// The io layer reads text in that order (`read_program_tables` in io.hpp); `assemble` builds
 /// the program from the finished tables.
 
+#include <refmatch/detail/id_pool.hpp>
 #include <refmatch/error.hpp>
 #include <refmatch/program.hpp>
 #include <refmatch/prospect.hpp>
@@ -18,7 +19,10 @@
 #include <refmatch/usage_ledger.hpp>
 #include <refmatch/vocabulary.hpp>
 
+#include <exception>
 #include <memory>
+#include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -44,7 +48,9 @@ struct program_tables {
     /// @throws validation_error (the stores' and `record_usage`'s messages); nothing is returned
     ///         then. The `&&` overload moves the records instead of copying them.
     ///
-    /// **Complexity:** linear in the records (plus the stores' indexing).
+    /// **Complexity:** linear in the records (plus the stores' indexing). A large usage table
+    /// (64Ki events or more) is checked and put into the ledger on a second thread while the
+    /// stores fill; the result and the errors are those of doing it after them.
     /// **Thread safety:** reentrant; the tables are only read (or moved from, for `&&`).
     [[nodiscard]] std::unique_ptr<program> assemble() const& {
         return program_tables(*this).build();
@@ -52,15 +58,56 @@ struct program_tables {
     [[nodiscard]] std::unique_ptr<program> assemble() && { return build(); }
 
 private:
+    // From this many usage events, the usage is checked and put into the ledger on a second
+    // thread while the stores fill (a large program: a thread costs nothing beside it).
+    static constexpr std::size_t parallel_usage = std::size_t{1} << 16;
+
     std::unique_ptr<program> build() {
         if (!vocab) throw validation_error("program tables: expected a vocabulary, got none");
         auto out = std::make_unique<program>(vocab);
         out->quotas = std::move(quotas);
-        out->references.add_all(std::move(references));
-        out->prospects.add_all(std::move(prospects));
-        out->record_usage_all(std::move(usage));
+        if (usage.size() < parallel_usage) {
+            out->references.add_all(std::move(references));
+            out->prospects.add_all(std::move(prospects));
+            out->record_usage_all(std::move(usage));
+        } else {
+            fill_beside_usage(*out);
+        }
         usage = usage_batch{};
         return out;
+    }
+
+    // The same steps with the same errors (the stores' first, then the first bad event), the
+    // usage on another thread. It checks the events against a copy of the reference ids, taken
+    // before the records move into the store.
+    void fill_beside_usage(program& out) {
+        detail::id_pool reference_ids;
+        {
+            std::vector<std::string_view> ids;
+            ids.reserve(references.size());
+            for (const auto& r : references) ids.push_back(r.id);
+            std::vector<detail::id_pool::index_type> numbers(ids.size());
+            reference_ids.intern_all(ids, numbers);
+        }
+        std::exception_ptr usage_error;
+        std::thread usage_thread([&] {
+            try {
+                out.check_usage_all(
+                    usage, [&](std::string_view id) { return reference_ids.find(id).has_value(); });
+                out.usage.record_all(std::move(usage));
+            } catch (...) {
+                usage_error = std::current_exception();
+            }
+        });
+        try {
+            out.references.add_all(std::move(references));
+            out.prospects.add_all(std::move(prospects));
+        } catch (...) {
+            usage_thread.join();
+            throw;
+        }
+        usage_thread.join();
+        if (usage_error) std::rethrow_exception(usage_error);
     }
 };
 
