@@ -10,7 +10,6 @@
 /// The io layer reads text in that order (`read_program_tables` in io.hpp); `assemble` builds
 /// the program from the finished tables.
 
-#include <refmatch/detail/id_pool.hpp>
 #include <refmatch/error.hpp>
 #include <refmatch/program.hpp>
 #include <refmatch/prospect.hpp>
@@ -78,22 +77,18 @@ private:
     }
 
     // The same steps with the same errors (the stores' first, then the first bad event), the
-    // usage on another thread. It checks the events against a copy of the reference ids, taken
-    // before the records move into the store.
+    // usage on another thread. Which of the events' reference ids the program has is marked
+    // before the records move into the store: one bit per distinct id, not a copy of the ids.
     void fill_beside_usage(program& out) {
-        detail::id_pool reference_ids;
-        {
-            std::vector<std::string_view> ids;
-            ids.reserve(references.size());
-            for (const auto& r : references) ids.push_back(r.id);
-            std::vector<detail::id_pool::index_type> numbers(ids.size());
-            reference_ids.intern_all(ids, numbers);
-        }
+        std::vector<bool> is_reference(usage.reference_count(), false);
+        for (const auto& r : references)
+            if (const auto number = usage.reference_number(r.id)) is_reference[*number] = true;
         std::exception_ptr usage_error;
         std::thread usage_thread([&] {
             try {
-                out.check_usage_all(
-                    usage, [&](std::string_view id) { return reference_ids.find(id).has_value(); });
+                out.check_usage_all(usage, [&](std::string_view id) {
+                    return is_reference[*usage.reference_number(id)];
+                });
                 out.usage.record_all(std::move(usage));
             } catch (...) {
                 usage_error = std::current_exception();

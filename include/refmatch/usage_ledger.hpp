@@ -126,6 +126,10 @@ public:
     [[nodiscard]] std::string_view reference_id(std::uint32_t number) const {
         return references_.at(number);
     }
+    /// The number of reference id `id` among the events, if any event names it.
+    [[nodiscard]] std::optional<std::uint32_t> reference_number(std::string_view id) const {
+        return references_.find(id);
+    }
 
     /// The events as values, in order. O(n).
     [[nodiscard]] std::vector<usage_event> events() const {
