@@ -10,6 +10,7 @@
 #include <refmatch/usage_ledger.hpp>
 #include <refmatch/vocabulary.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -60,7 +61,9 @@ struct program {
     /// The same for events already gathered in a batch (a usage table read from a file): each
     /// distinct reference id is looked up once. O(n + distinct ids).
     void record_usage_all(usage_batch batch) {
-        check_usage_all(batch, [this](std::string_view id) { return references.contains(id); });
+        check_usage_all(batch, [&](std::uint32_t number) {
+            return references.contains(batch.reference_id(number));
+        });
         usage.record_all(std::move(batch));
     }
 
@@ -70,9 +73,10 @@ struct program {
         check_usage(reference_id, a, references.contains(reference_id));
     }
 
-    /// The checks of `record_usage_all`, with `is_reference(id)` saying whether the program has
-    /// a reference `id` (what `references.contains` says, or a copy of its ids that another
-    /// thread reads while the store fills). @throws validation_error for the first bad event.
+    /// The checks of `record_usage_all`, with `is_reference(number)` saying whether the program
+    /// has the batch's reference `number` (asked once per distinct reference: what
+    /// `references.contains` says, or what was marked before the store filled).
+    /// @throws validation_error for the first bad event.
     template <class IsReference>
     void check_usage_all(const usage_batch& batch, IsReference&& is_reference) const {
         std::vector<bool> known(batch.reference_count(), false);
@@ -80,7 +84,7 @@ struct program {
         batch.for_each_reference([&](std::uint32_t number, activity_id a) {
             if (!known[number] || a.value >= activities) {
                 const auto id = batch.reference_id(number);
-                check_usage(id, a, known[number] || is_reference(id));
+                check_usage(id, a, known[number] || is_reference(number));
                 known[number] = true;
             }
         });

@@ -18,9 +18,9 @@
 #include <refmatch/usage_ledger.hpp>
 #include <refmatch/vocabulary.hpp>
 
+#include <cstdint>
 #include <exception>
 #include <memory>
-#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -86,9 +86,8 @@ private:
         std::exception_ptr usage_error;
         std::thread usage_thread([&] {
             try {
-                out.check_usage_all(usage, [&](std::string_view id) {
-                    return is_reference[*usage.reference_number(id)];
-                });
+                out.check_usage_all(usage,
+                                    [&](std::uint32_t number) { return is_reference[number]; });
                 out.usage.record_all(std::move(usage));
             } catch (...) {
                 usage_error = std::current_exception();
