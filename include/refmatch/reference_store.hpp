@@ -22,6 +22,11 @@ namespace refmatch {
 /// A reference as the store keeps it: the record plus its codes resolved against the vocabulary.
 /// The record is immutable and shared: an update puts a new one in its place, so the engine's
 /// snapshot holds the records it was built from without copying them.
+///
+/// The records of one `add_all` batch share one allocation: the batch's vector itself, which each
+/// record points into (no record is copied or allocated on its own when a program loads). That
+/// allocation is freed with the last of its records, so a removed or replaced record's slot
+/// stays until the others of its batch are gone too.
 struct stored_reference {
     std::shared_ptr<const reference_customer> shared;
     resolved_codes codes;
@@ -91,6 +96,12 @@ public:
 
     /// Validates and resolves a record (what `add` does before inserting).
     static stored_reference make_stored(const vocabulary& v, reference_customer r) {
+        return make_stored(v, std::make_shared<const reference_customer>(std::move(r)));
+    }
+    /// The same for a record already shared (one of a batch, see `stored_reference`).
+    static stored_reference make_stored(const vocabulary& v,
+                                        std::shared_ptr<const reference_customer> shared) {
+        const auto& r = *shared;
         const std::string subject = "reference '" + r.id + "'";
         if (r.id.empty()) throw validation_error(subject, "id", "a non-empty id", "");
         auto codes = v.resolve(subject, r.industry, r.country, r.products, r.size);
@@ -104,7 +115,7 @@ public:
             throw validation_error(subject, "nps", "a score 0-10", std::to_string(*r.signals.nps));
         check_percent(subject, "csat", r.signals.csat);
         check_percent(subject, "health", r.signals.health);
-        return {std::make_shared<const reference_customer>(std::move(r)), std::move(codes)};
+        return {std::move(shared), std::move(codes)};
     }
 
 private:

@@ -9,6 +9,7 @@
 #include <boost/multi_index_container.hpp>
 
 #include <algorithm>
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -24,6 +25,8 @@ namespace refmatch::detail {
 
 // Stored must have `record()` (the value, with an `id` member) and `id()`; Derived provides
 // `static Stored make_stored(const vocabulary&, Record)` which validates and resolves codes.
+// Where Derived also takes a `std::shared_ptr<const Record>` (a stored form that shares its
+// record), a batch is kept as one allocation that its records point into.
 template <class Derived, class Record, class Stored, class Indices>
 class record_store {
 public:
@@ -67,8 +70,8 @@ public:
         // can be equal; from the first id out of order, a hash set of the ids so far.
         bool sorted = true;
         std::unordered_set<std::string_view> batch_ids;  // views into `staged`, which never grows
-        for (auto& r : records) {
-            staged.push_back(Derived::make_stored(*vocab_, std::move(r)));
+        for_each_stored(records, [&](Stored s) {
+            staged.push_back(std::move(s));
             const auto& id = staged.back().id();
             if (sorted && staged.size() > 1) {
                 const auto& before = staged[staged.size() - 2].id();
@@ -81,8 +84,7 @@ public:
                 }
             }
             if (!sorted && !batch_ids.insert(id).second) throw duplicate(id);
-        }
-        std::vector<Record>().swap(records);  // moved from: free it before the nodes are made
+        });
         std::unique_lock lock(mutex_);
         auto& ids = items_.template get<0>();
         auto& ordered = items_.template get<1>();
@@ -180,19 +182,34 @@ protected:
         auto& ordered = items_.template get<1>();
         items_.template get<0>().reserve(records.size());
         try {
-            for (auto& r : records) {
+            for_each_stored(records, [&](Stored s) {
                 // In id order (a file being loaded) each goes in at the end in O(1).
                 const auto before = items_.size();
-                const auto it =
-                    ordered.insert(ordered.end(), Derived::make_stored(*vocab_, std::move(r)));
+                const auto it = ordered.insert(ordered.end(), std::move(s));
                 if (items_.size() == before) throw duplicate(it->id());
-            }
+            });
         } catch (...) {
             items_.clear();
             throw;
         }
-        std::vector<Record>().swap(records);
         ++version_;
+    }
+
+    // Calls `f(Stored)` for each record of the batch, in order, and leaves `records` empty (its
+    // records moved into the stored forms, or the whole vector into the batch they share).
+    template <class F>
+    void for_each_stored(std::vector<Record>& records, F&& f) const {
+        if constexpr (requires(std::shared_ptr<const Record> shared) {
+                          { Derived::make_stored(*vocab_, shared) } -> std::same_as<Stored>;
+                      }) {
+            const auto batch = std::make_shared<const std::vector<Record>>(std::move(records));
+            records = {};
+            for (const auto& r : *batch)
+                f(Derived::make_stored(*vocab_, std::shared_ptr<const Record>(batch, &r)));
+        } else {
+            for (auto& r : records) f(Derived::make_stored(*vocab_, std::move(r)));
+            std::vector<Record>().swap(records);
+        }
     }
 
     // Copies the records whose key in index `Index` (hashed or ordered) is one of `keys`.
