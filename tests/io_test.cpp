@@ -650,6 +650,19 @@ TEST(Program, LoadIsAllOrNothingAndNamesTheFile) {
     EXPECT_EQ(parse_message([&] { (void)refmatch::load_program(d.path); }),
               "usage.csv:3: field 'reference_id': expected a reference id of the program, got "
               "'R-3'");
+    // The reference ids are checked once the table is read; the error is still the first by
+    // line, whether it is an unknown reference or a bad row.
+    d.write("usage.csv",
+            "reference_id,activity,opportunity_id,date\nR-1,webinar,,2025-01-10\n"
+            "R-3,webinar,,2025-01-11\nR-1,webinar,,2025-13-11\n");
+    EXPECT_EQ(parse_message([&] { (void)refmatch::load_program(d.path); }),
+              "usage.csv:3: field 'reference_id': expected a reference id of the program, got "
+              "'R-3'");
+    d.write("usage.csv",
+            "reference_id,activity,opportunity_id,date\nR-1,webinar,,2025-13-10\n"
+            "R-3,webinar,,2025-01-11\n");
+    EXPECT_EQ(parse_message([&] { (void)refmatch::load_program(d.path); }),
+              "usage.csv:2: field 'date': expected a date YYYY-MM-DD, got '2025-13-10'");
     fs::remove(d.path / "products.csv");
     EXPECT_EQ(parse_message([&] { (void)refmatch::load_program(d.path); }),
               "products.csv: expected a products.csv or products.json file in the program "

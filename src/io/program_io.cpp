@@ -198,6 +198,18 @@ std::vector<Record> with_loadable_codes(std::vector<Record> records, const vocab
     return records;
 }
 
+// Whether every reference id the usage names is one of `references`.
+bool names_only(const usage_batch& usage, const std::vector<reference_customer>& references) {
+    std::vector<bool> is_reference(usage.reference_count(), false);
+    std::size_t found = 0;
+    for (const auto& r : references)
+        if (const auto number = usage.reference_number(r.id); number && !is_reference[*number]) {
+            is_reference[*number] = true;
+            ++found;
+        }
+    return found == usage.reference_count();
+}
+
 }  // namespace
 
 std::optional<fs::path> detail::table_file(const fs::path& directory, table_kind kind) {
@@ -264,17 +276,31 @@ program_tables read_program_tables(const program_sources& sources, const vocabul
         step(*sources.usage, [&](const std::string& text, const read_options& o) {
             out.usage = detail::parse_usage_batch(text, sources.usage->format, *v, o, {});
         });
-    } else if (sources.usage) {
-        std::unordered_set<std::string_view> ids;
-        if (!errors) {
-            ids.reserve(out.references.size());
-            for (const auto& r : out.references) ids.insert(r.id);
-        }
+    } else if (sources.usage && errors) {
         const std::function<bool(std::string_view)> known = [&](std::string_view id) {
-            return errors ? row_ids.count(std::string(id)) != 0 : ids.count(id) != 0;
+            return row_ids.count(std::string(id)) != 0;
         };
         step(*sources.usage, [&](const std::string& text, const read_options& o) {
             out.usage = detail::parse_usage_batch(text, sources.usage->format, *v, o, known);
+        });
+    } else if (sources.usage) {
+        // Each distinct reference id of the usage is checked once, after the table is read.
+        // When one is not a reference, or a row is bad, the table is read again checking each
+        // row's reference: its first error, by line, is the one reported.
+        step(*sources.usage, [&](const std::string& text, const read_options& o) {
+            const auto format = sources.usage->format;
+            bool all_known = false;
+            try {
+                out.usage = detail::parse_usage_batch(text, format, *v, o, {});
+                all_known = names_only(out.usage, out.references);
+            } catch (const parse_error&) {
+                // a bad row: the checked read below reports the first error, whichever it is
+            }
+            if (all_known) return;
+            std::unordered_set<std::string_view> ids;
+            for (const auto& r : out.references) ids.insert(r.id);
+            out.usage = detail::parse_usage_batch(
+                text, format, *v, o, [&](std::string_view id) { return ids.count(id) != 0; });
         });
     }
     return out;
