@@ -72,7 +72,8 @@ void for_each_utilisation(const program& p, date now, const utilisation_options&
                 row.headroom = row.quota.used >= *row.quota.max_uses
                                    ? 0u
                                    : *row.quota.max_uses - row.quota.used;
-            row.never_used = !reader.last_use(r.id, c.activity).has_value();
+            // A use on or before `now` answers it; otherwise ask for one after it.
+            row.never_used = !row.quota.last_use && !reader.last_use(r.id, c.activity);
             visit(std::as_const(row));
         }
     });

@@ -126,7 +126,9 @@ int run_stats(const stats_options& o) {
     const auto holds = open_holds(o.program, now);
 
     std::map<reference_status, std::size_t> by_status;
-    std::map<std::string, std::size_t> by_sector, by_region;
+    // Counted by taxonomy node (npos: none), labelled once after: a label per reference would
+    // make and compare a million strings.
+    std::map<taxonomy::node_id, std::size_t> sector_count, region_count;
     const std::size_t activity_count = v.activities.size();
     std::vector<std::size_t> consenting(activity_count), consenting_active(activity_count),
         at_quota(activity_count), cooling(activity_count), headroom(activity_count);
@@ -135,19 +137,21 @@ int run_stats(const stats_options& o) {
         ++total;
         const auto& r = s.record();
         ++by_status[r.status];
-        if (s.codes.industry == taxonomy::npos) {
-            ++by_sector["(no industry)"];
-        } else {
-            const auto sector = v.industries.ancestor_at_depth(s.codes.industry, 1);
-            ++by_sector[v.industries.code(sector) + "  " + v.industries.title(sector)];
-        }
-        if (s.codes.geography == taxonomy::npos) {
-            ++by_region["(no country)"];
-        } else {
-            const auto region = v.geography.ancestor_at_depth(s.codes.geography, 1);
-            ++by_region[v.geography.code(region) + "  " + v.geography.title(region)];
-        }
+        ++sector_count[s.codes.industry == taxonomy::npos
+                           ? taxonomy::npos
+                           : v.industries.ancestor_at_depth(s.codes.industry, 1)];
+        ++region_count[s.codes.geography == taxonomy::npos
+                           ? taxonomy::npos
+                           : v.geography.ancestor_at_depth(s.codes.geography, 1)];
     });
+    const auto labelled = [](const taxonomy& t, const auto& counts, const char* none) {
+        std::map<std::string, std::size_t> out;
+        for (const auto& [node, n] : counts)
+            out[node == taxonomy::npos ? none : t.code(node) + "  " + t.title(node)] += n;
+        return out;
+    };
+    const auto by_sector = labelled(v.industries, sector_count, "(no industry)");
+    const auto by_region = labelled(v.geography, region_count, "(no country)");
     // Consent and quota counts from the utilisation rows (`refmatch utilisation` lists them),
     // with the live holds: the headroom agrees with the matches.
     utilisation_options uo;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace refmatch::cli {
 
@@ -44,10 +45,20 @@ inline database& read_database(const std::string& path) {
     return *db;
 }
 
+/// Keeps `p` until the process exits. The tool exits right after its command, and freeing a
+/// large program record by record takes longer (about a second at 1M references) than the exit
+/// takes to release the whole process: what is kept here is never freed, on purpose.
+template <class T>
+std::shared_ptr<T> kept_until_exit(std::shared_ptr<T> p) {
+    static auto* kept = new std::vector<std::shared_ptr<const void>>;
+    kept->push_back(p);
+    return p;
+}
+
 /// The program at `path`, for reading.
 inline std::shared_ptr<const program> open_program(const std::string& path) {
-    if (is_program_directory(path)) return load_program(path);
-    return read_database(path).program();
+    if (is_program_directory(path)) return kept_until_exit<const program>(load_program(path));
+    return kept_until_exit(read_database(path).program());
 }
 
 /// The live holds of the requests at `now` when `path` is a database (null for files): matches
