@@ -241,7 +241,11 @@ TEST(ProgramTables, LargeUsageAssemblesAsTheOneThreadOrder) {
                   (void)with_events({{70000, bad_activity}, {90000, unknown}}).assemble();
               }),
               "usage of 'R-1': field 'activity': expected a registered activity type, got '999'");
+    // The stores' errors come before the usage's, the references' before the prospects'.
     auto duplicate = with_events({{70000, unknown}});
+    duplicate.prospects.push_back(duplicate.prospects.back());
+    EXPECT_EQ(message_of([&] { (void)duplicate.assemble(); }),
+              "prospect '" + duplicate.prospects.back().id + "': id is already in the store");
     duplicate.references.push_back(duplicate.references.back());
     EXPECT_EQ(message_of([&] { (void)duplicate.assemble(); }),
               "reference 'R-1': id is already in the store");

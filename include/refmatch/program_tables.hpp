@@ -47,9 +47,10 @@ struct program_tables {
     /// @throws validation_error (the stores' and `record_usage`'s messages); nothing is returned
     ///         then. The `&&` overload moves the records instead of copying them.
     ///
-    /// **Complexity:** linear in the records (plus the stores' indexing). A large usage table
-    /// (64Ki events or more) is checked and put into the ledger on a second thread while the
-    /// stores fill; the result and the errors are those of doing it after them.
+    /// **Complexity:** linear in the records (plus the stores' indexing). With a large usage
+    /// table (64Ki events or more) the usage is checked and put into the ledger, and then the
+    /// prospects fill, on a second thread while the references fill; the result and the errors
+    /// are those of doing it all in order on one thread.
     /// **Thread safety:** reentrant; the tables are only read (or moved from, for `&&`).
     [[nodiscard]] std::unique_ptr<program> assemble() const& {
         return program_tables(*this).build();
@@ -76,15 +77,16 @@ private:
         return out;
     }
 
-    // The same steps with the same errors (the stores' first, then the first bad event), the
-    // usage on another thread. Which of the events' reference ids the program has is marked
-    // before the records move into the store: one bit per distinct id, not a copy of the ids.
+    // The same steps with the same errors (the references' first, then the prospects', then the
+    // first bad event), the usage and then the prospects on another thread while the references
+    // fill. Which of the events' reference ids the program has is marked before the records
+    // move into the store: one bit per distinct id, not a copy of the ids.
     void fill_beside_usage(program& out) {
         std::vector<bool> is_reference(usage.reference_count(), false);
         for (const auto& r : references)
             if (const auto number = usage.reference_number(r.id)) is_reference[*number] = true;
-        std::exception_ptr usage_error;
-        std::thread usage_thread([&] {
+        std::exception_ptr usage_error, prospects_error;
+        std::thread beside([&] {
             try {
                 out.check_usage_all(usage,
                                     [&](std::uint32_t number) { return is_reference[number]; });
@@ -92,15 +94,20 @@ private:
             } catch (...) {
                 usage_error = std::current_exception();
             }
+            try {
+                out.prospects.add_all(std::move(prospects));
+            } catch (...) {
+                prospects_error = std::current_exception();
+            }
         });
         try {
             out.references.add_all(std::move(references));
-            out.prospects.add_all(std::move(prospects));
         } catch (...) {
-            usage_thread.join();
+            beside.join();
             throw;
         }
-        usage_thread.join();
+        beside.join();
+        if (prospects_error) std::rethrow_exception(prospects_error);
         if (usage_error) std::rethrow_exception(usage_error);
     }
 };
