@@ -63,17 +63,22 @@ std::optional<double> parse_double(std::string_view s) {
     return v;
 }
 
-// Splits a ';'-separated list, trimming items and skipping empty ones.
-std::vector<std::string> split_list(std::string_view s) {
-    std::vector<std::string> out;
-    out.reserve(static_cast<std::size_t>(std::count(s.begin(), s.end(), ';')) + 1);
+// Calls `f(item)` for each item of a ';'-separated list, trimmed, skipping empty ones.
+template <class F>
+void for_each_list_item(std::string_view s, F&& f) {
     while (!s.empty()) {
         const auto cut = s.find(';');
-        const auto item = trim(s.substr(0, cut));
-        if (!item.empty()) out.emplace_back(item);
+        if (const auto item = trim(s.substr(0, cut)); !item.empty()) f(item);
         if (cut == std::string_view::npos) break;
         s.remove_prefix(cut + 1);
     }
+}
+
+// The items of a ';'-separated list (see `for_each_list_item`).
+std::vector<std::string> split_list(std::string_view s) {
+    std::vector<std::string> out;
+    out.reserve(static_cast<std::size_t>(std::count(s.begin(), s.end(), ';')) + 1);
+    for_each_list_item(s, [&](std::string_view item) { out.emplace_back(item); });
     return out;
 }
 
@@ -297,15 +302,19 @@ reference_customer build_reference(const flat_record& r, const vocabulary& v) {
     const auto status = parse_reference_status(status_text);
     if (!status) throw r.fail("status", "one of candidate, active, paused, retired", status_text);
     c.status = *status;
-    const auto consents = split_list(r.get("consents"));
-    c.consents.reserve(consents.size());  // a million references: no room kept for more
-    for (const auto& item : consents) {
+    // Read in place (a million references: no list of strings per record) into a vector sized
+    // by its separators, with no room kept for more.
+    const auto consents = trim(r.get("consents"));
+    if (!consents.empty())
+        c.consents.reserve(
+            static_cast<std::size_t>(std::count(consents.begin(), consents.end(), ';')) + 1);
+    for_each_list_item(consents, [&](std::string_view item) {
         auto consent = parse_consent(r, item, v.activities);
         if (c.consents_to(consent.activity))
             throw r.fail("consents", "each activity once",
                          v.activities.name(consent.activity) + " twice");
         c.consents.push_back(consent);
-    }
+    });
     if (const auto nps = trim(r.get("nps")); !nps.empty()) {
         const auto n = parse_uint(nps);
         if (!n || *n > 10) throw r.fail("nps", "a whole number 0-10", nps);
