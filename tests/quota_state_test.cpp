@@ -136,6 +136,9 @@ TEST(QuotaState, MatchesBruteForceOnRandomLedgersAtWindowAndCooldownBoundaries) 
                 holds.push_back(now + std::chrono::days(static_cast<int>(rng() % 41) - 20));
 
             const auto got = evaluate_quota(r, a, policy, reader, now, holds);
+            // The reference's uses found once (a pass over its activities) say the same.
+            EXPECT_EQ(evaluate_quota(r, a, policy, reader.uses_of(id), now, holds), got);
+            EXPECT_EQ(reader.uses_of(id).last_use(a), reader.last_use(id, a));
             if (!r.consents_to(a)) {
                 EXPECT_EQ(got.verdict(), quota_verdict::no_consent);
                 continue;

@@ -98,22 +98,11 @@ struct quota_state {
     bool operator==(const quota_state&) const = default;
 };
 
-/// Evaluates the quota of reference `r` for activity `a` at `now` (scoring.md, rules 2–4 and the
-/// utilisation): the limit is the reference's own or `policy`'s; `used` counts the ledger's uses
-/// in `(now − window, now]` plus `holds.size()`; a use in `(now − cooldown, now]` or a hold dated
-/// less than `cooldown_days` from `now` (before or after) is a cooldown. `holds` are the days of
-/// the live holds of `a` on `r` (scoring.md, "Holds"); empty without requests.
-///
-/// Without consent the ledger is not consulted (the state then has the program's limit and no
-/// counts), so a scan that rejects on consent stays cheap.
-///
-/// **Complexity:** O(log m) for m uses of the pair, plus O(h) for h holds.
-/// **Thread safety:** as the reader's (any number of threads, each with its own or a shared
-/// reader).
-[[nodiscard]] inline quota_state evaluate_quota(const reference_customer& r, activity_id a,
-                                                const quota_policy& policy,
-                                                const usage_ledger::reader& usage, date now,
-                                                std::span<const date> holds = {}) {
+namespace detail {
+// The rule, with `summarise(window_days)` asking the ledger (only when the reference consents).
+template <class Summarise>
+quota_state evaluate_quota(const reference_customer& r, activity_id a, const quota_policy& policy,
+                           date now, std::span<const date> holds, Summarise&& summarise) {
     quota_state q;
     q.activity = a;
     const activity_consent* consent = r.consent(a);
@@ -123,7 +112,7 @@ struct quota_state {
     q.cooldown_days = limit.cooldown_days;
     if (!consent) return q;
     q.consents = true;
-    const auto summary = usage.summary(r.id, a, limit.window_days, now);
+    const auto summary = summarise(limit.window_days);
     q.used = summary.used + static_cast<std::uint32_t>(holds.size());
     q.last_use = summary.last_use;
     if (limit.max_uses) {
@@ -144,6 +133,39 @@ struct quota_state {
             q.cooldown_end = *summary.last_use + cooldown;
     }
     return q;
+}
+}  // namespace detail
+
+/// Evaluates the quota of reference `r` for activity `a` at `now` (scoring.md, rules 2–4 and the
+/// utilisation): the limit is the reference's own or `policy`'s; `used` counts the ledger's uses
+/// in `(now − window, now]` plus `holds.size()`; a use in `(now − cooldown, now]` or a hold dated
+/// less than `cooldown_days` from `now` (before or after) is a cooldown. `holds` are the days of
+/// the live holds of `a` on `r` (scoring.md, "Holds"); empty without requests.
+///
+/// Without consent the ledger is not consulted (the state then has the program's limit and no
+/// counts), so a scan that rejects on consent stays cheap.
+///
+/// **Complexity:** O(log m) for m uses of the pair, plus O(h) for h holds.
+/// **Thread safety:** as the reader's (any number of threads, each with its own or a shared
+/// reader).
+[[nodiscard]] inline quota_state evaluate_quota(const reference_customer& r, activity_id a,
+                                                const quota_policy& policy,
+                                                const usage_ledger::reader& usage, date now,
+                                                std::span<const date> holds = {}) {
+    return detail::evaluate_quota(r, a, policy, now, holds, [&](std::uint32_t window_days) {
+        return usage.summary(r.id, a, window_days, now);
+    });
+}
+
+/// The same with the uses of `r` already found (`reader::uses_of(r.id)`): what a pass over every
+/// activity of each reference calls, one ledger lookup per reference rather than per activity.
+[[nodiscard]] inline quota_state evaluate_quota(const reference_customer& r, activity_id a,
+                                                const quota_policy& policy,
+                                                const usage_ledger::reader::reference_uses& uses,
+                                                date now, std::span<const date> holds = {}) {
+    return detail::evaluate_quota(r, a, policy, now, holds, [&](std::uint32_t window_days) {
+        return uses.summary(a, window_days, now);
+    });
 }
 
 }  // namespace refmatch

@@ -224,6 +224,10 @@ public:
         state_.merge(&batch);
     }
 
+private:
+    struct state;  // the columns (below)
+
+public:
     /// A consistent view for many queries; holds a shared lock until destroyed.
     class reader {
     public:
@@ -252,6 +256,31 @@ public:
                                                    activity_id a) const {
             return summary(reference, a, 1, date::max()).last_use;
         }
+        /// The uses of one reference, found once for many questions (the quota of each activity
+        /// it consents to). Valid while the reader is.
+        class reference_uses {
+        public:
+            /// As `reader::summary` for this reference.
+            [[nodiscard]] usage_summary summary(activity_id a, std::uint32_t window_days,
+                                                date now) const {
+                return state_->summary(number_, a, window_days, now);
+            }
+            /// The latest use of `a`, whatever its day.
+            [[nodiscard]] std::optional<date> last_use(activity_id a) const {
+                return summary(a, 1, date::max()).last_use;
+            }
+
+        private:
+            friend class reader;
+            reference_uses(const state& s, std::optional<std::uint32_t> number)
+                : state_(&s), number_(number) {}
+            const state* state_;
+            std::optional<std::uint32_t> number_;  // none: the reference has no use
+        };
+        [[nodiscard]] reference_uses uses_of(std::string_view reference) const {
+            return {ledger_->state_, ledger_->state_.references.find(reference)};
+        }
+
         /// All events, in the order they were recorded (rebuilt from the columns: O(n)).
         [[nodiscard]] std::vector<usage_event> events() const { return ledger_->state_.events(); }
         /// The number of events.
@@ -471,8 +500,11 @@ private:
 
         usage_ledger::reader::usage_summary summary(std::string_view reference_id, activity_id a,
                                                     std::uint32_t window_days, date now) const {
+            return summary(references.find(reference_id), a, window_days, now);
+        }
+        usage_ledger::reader::usage_summary summary(std::optional<std::uint32_t> r, activity_id a,
+                                                    std::uint32_t window_days, date now) const {
             usage_ledger::reader::usage_summary out;
-            const auto r = references.find(reference_id);
             if (!r) return out;
             // Clamped so that subtracting the window cannot overflow (stored days are int32).
             const std::int64_t hi_day = std::clamp<std::int64_t>(

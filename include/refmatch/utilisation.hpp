@@ -60,20 +60,21 @@ void for_each_utilisation(const program& p, date now, const utilisation_options&
     p.references.for_each([&](const stored_reference& s) {
         const auto& r = s.record();
         if (o.active_only && r.status != reference_status::active) return;
+        const auto uses = reader.uses_of(r.id);
         for (const auto& c : r.consents) {
             if (o.activity && c.activity != *o.activity) continue;
             row.reference_id = r.id;
             row.reference_name = r.name;
             row.status = r.status;
             const auto held = o.holds ? o.holds->days(r.id, c.activity) : std::span<const date>{};
-            row.quota = evaluate_quota(r, c.activity, p.quotas, reader, now, held);
+            row.quota = evaluate_quota(r, c.activity, p.quotas, uses, now, held);
             row.headroom.reset();
             if (row.quota.max_uses)
                 row.headroom = row.quota.used >= *row.quota.max_uses
                                    ? 0u
                                    : *row.quota.max_uses - row.quota.used;
             // A use on or before `now` answers it; otherwise ask for one after it.
-            row.never_used = !row.quota.last_use && !reader.last_use(r.id, c.activity);
+            row.never_used = !row.quota.last_use && !uses.last_use(c.activity);
             visit(std::as_const(row));
         }
     });
