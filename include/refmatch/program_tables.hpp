@@ -27,6 +27,18 @@
 
 namespace refmatch {
 
+namespace detail {
+// Which of the usage's distinct reference ids (by `reference_number`) are ids of `references`:
+// one bit each, not a copy of the ids.
+inline std::vector<bool> named_references(const usage_batch& usage,
+                                          const std::vector<reference_customer>& references) {
+    std::vector<bool> out(usage.reference_count(), false);
+    for (const auto& r : references)
+        if (const auto number = usage.reference_number(r.id)) out[*number] = true;
+    return out;
+}
+}  // namespace detail
+
 /// The tables of one program. A plain value: copy, move and change it freely.
 ///
 /// `vocab` carries the taxonomies, size bands, product catalogue and activity types (the
@@ -80,11 +92,9 @@ private:
     // The same steps with the same errors (the references' first, then the prospects', then the
     // first bad event), the usage and then the prospects on another thread while the references
     // fill. Which of the events' reference ids the program has is marked before the records
-    // move into the store: one bit per distinct id, not a copy of the ids.
+    // move into the store.
     void fill_beside_usage(program& out) {
-        std::vector<bool> is_reference(usage.reference_count(), false);
-        for (const auto& r : references)
-            if (const auto number = usage.reference_number(r.id)) is_reference[*number] = true;
+        const auto is_reference = detail::named_references(usage, references);
         std::exception_ptr usage_error, prospects_error;
         std::thread beside([&] {
             try {

@@ -6,6 +6,7 @@
 #include <refmatch/io.hpp>
 #include <refmatch/shipped_data.hpp>
 
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <unordered_set>
@@ -198,18 +199,6 @@ std::vector<Record> with_loadable_codes(std::vector<Record> records, const vocab
     return records;
 }
 
-// Whether every reference id the usage names is one of `references`.
-bool names_only(const usage_batch& usage, const std::vector<reference_customer>& references) {
-    std::vector<bool> is_reference(usage.reference_count(), false);
-    std::size_t found = 0;
-    for (const auto& r : references)
-        if (const auto number = usage.reference_number(r.id); number && !is_reference[*number]) {
-            is_reference[*number] = true;
-            ++found;
-        }
-    return found == usage.reference_count();
-}
-
 }  // namespace
 
 std::optional<fs::path> detail::table_file(const fs::path& directory, table_kind kind) {
@@ -292,7 +281,8 @@ program_tables read_program_tables(const program_sources& sources, const vocabul
             bool all_known = false;
             try {
                 out.usage = detail::parse_usage_batch(text, format, *v, o, {});
-                all_known = names_only(out.usage, out.references);
+                const auto named = detail::named_references(out.usage, out.references);
+                all_known = std::find(named.begin(), named.end(), false) == named.end();
             } catch (const parse_error&) {
                 // a bad row: the checked read below reports the first error, whichever it is
             }
