@@ -247,3 +247,47 @@ TEST(LargeTables, DuplicateIdsAcrossPartsNameTheFirstLine) {
                   ": field 'id': expected a reference id not used before (first on line " +
                   std::to_string(n + 1) + "), got 'R-089999'");
 }
+
+// The first part of a large references table out of id order and with a bad row, the second
+// holding an id of the first: the records come back in file order, the errors by line, as a
+// one-row-at-a-time reading gives them (its expectations counted here from the rows written).
+TEST(LargeTables, ReferencesReadInPartsKeepFileOrderWhenTheFirstPartIsUnordered) {
+    const auto v = vocab();
+    std::string text =
+        "id,name,industry,products,country,size_band,status,consents,nps,csat,health,owner,"
+        "last_contact\n";
+    const auto row = [](const std::string& id, const std::string& status) {
+        return id + ",Soci\xC3\xA9t\xC3\xA9 " + id + " SA,52,crm,FR,2," + status +
+               ",sales_call;quote,9,90,80,Ana Lima,2025-01-02\n";
+    };
+    const int n = 90000;
+    std::vector<std::string> ids;  // the good rows, in file order
+    for (int i = 0; i < n; ++i) {
+        char id[16];
+        std::snprintf(id, sizeof id, "R-%06d", n - i);  // descending
+        if (i == 7) {
+            text += row(id, "sleeping");  // line 9
+            continue;
+        }
+        text += row(id, "active");
+        ids.emplace_back(id);
+    }
+    text += row("R-000100", "active");  // line n + 2: first on line n - 99 (+1 for the header)
+    ASSERT_GT(text.size(), std::size_t{8} << 20);
+    std::vector<parse_error> errors;
+    refmatch::read_options o;
+    o.source = "references.csv";
+    o.errors = &errors;
+    const auto refs = refmatch::parse_references(text, refmatch::file_format::csv, *v, o);
+    ASSERT_EQ(refs.size(), ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) ASSERT_EQ(refs[i].id, ids[i]) << i;
+    EXPECT_EQ(refs.front().name, "Soci\xC3\xA9t\xC3\xA9 R-090000 SA");
+    ASSERT_EQ(errors.size(), 2u);
+    EXPECT_EQ(std::string(errors[0].what()),
+              "references.csv:9: field 'status': expected one of candidate, active, paused, "
+              "retired, got 'sleeping'");
+    EXPECT_EQ(std::string(errors[1].what()),
+              "references.csv:" + std::to_string(n + 2) +
+                  ": field 'id': expected a reference id not used before (first on line " +
+                  std::to_string(n - 100 + 2) + "), got 'R-000100'");
+}

@@ -35,11 +35,11 @@ auto read_rows(const connection& c, std::string_view table,
     const std::string source = c.file() + ", table " + std::string(table);
     detail::flat_record r;
     r.file = &source;
-    for (const auto col : cols) r.fields.emplace_back(col, "");
+    for (const auto col : cols) r.fields.emplace_back(col, std::string_view());
     std::vector<decltype(build(r))> out;
     while (s.step()) {
         ++r.line;
-        for (std::size_t i = 0; i < N; ++i) r.fields[i].second.assign(s.text(static_cast<int>(i)));
+        for (std::size_t i = 0; i < N; ++i) r.fields[i].second = s.text(static_cast<int>(i));
         out.push_back(build(r));
     }
     return out;

@@ -74,11 +74,12 @@ void read_records(const connection& c, const std::string& sql, std::string_view 
     std::vector<std::string> names;
     names.reserve(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) names.emplace_back(s.column_name(i));
-    for (int i = 0; i < n; ++i) r.fields.emplace_back(names[static_cast<std::size_t>(i)], "");
+    for (int i = 0; i < n; ++i)
+        r.fields.emplace_back(names[static_cast<std::size_t>(i)], std::string_view());
     std::size_t row = 0;
     while (s.step()) {
         r.line = ++row;
-        for (int i = 0; i < n; ++i) r.fields[static_cast<std::size_t>(i)].second.assign(s.text(i));
+        for (int i = 0; i < n; ++i) r.fields[static_cast<std::size_t>(i)].second = s.text(i);
         on_record(r, s);
     }
 }

@@ -407,6 +407,14 @@ std::string_view csv_columns::get(const csv_row& row, std::string_view name) con
 std::string_view csv_columns::get(const csv_row& row, std::size_t i, std::string_view name) const {
     if (i == npos || i >= row.fields.size()) return {};
     const std::string_view field = row.fields[i];
+    // Most fields are printable ASCII, valid as they are: one pass tells, and only the others
+    // get the full checks.
+    bool plain = true;
+    for (const char c : field) {
+        const auto u = static_cast<unsigned char>(c);
+        plain &= u >= 0x20 && u < 0x7F;
+    }
+    if (plain) return field;
     if (invalid_utf8(field))
         throw parse_error(file_, row.line, std::string(name), "valid UTF-8", printable(field));
     if (has_control_character(field))

@@ -54,7 +54,13 @@ struct flat_record {
     bool by_row = false;     // read from columns: line is the row + 1
 
     [[nodiscard]] record_place place() const { return {line, index, table, by_row}; }
-    std::vector<std::pair<std::string_view, std::string>> fields;
+    /// Field name -> text. The texts view the input (a CSV row, a database row, the columns of a
+    /// frame) or `owned`: valid while the record is being read, which is all a reader needs, and
+    /// no field is copied.
+    std::vector<std::pair<std::string_view, std::string_view>> fields;
+    /// The texts a reader had to make (a JSON array joined into a list): reserved before they are
+    /// added, so that the views into them stay put.
+    std::vector<std::string> owned;
 
     /// The text of a field, "" when absent.
     [[nodiscard]] std::string_view get(std::string_view name) const;

@@ -332,6 +332,7 @@ void read_json_table(table_kind kind, std::string_view text, const std::string& 
         try {
             if (!item.is_object()) throw r.fail("", "a JSON object", item.dump());
             std::string unknown;
+            r.owned.reserve(specs.size());  // each key once: the views into it stay put
             for (const auto& entry : item.items()) {
                 const std::string& k = entry.key();
                 const auto& v = entry.value();
@@ -341,7 +342,8 @@ void read_json_table(table_kind kind, std::string_view text, const std::string& 
                     unknown += (unknown.empty() ? "" : ", ") + k;
                     continue;
                 }
-                r.fields.emplace_back(spec->name, flatten_value(r, spec->name, v));
+                r.owned.push_back(flatten_value(r, spec->name, v));
+                r.fields.emplace_back(spec->name, r.owned.back());
             }
             if (!unknown.empty()) {
                 std::string known;
@@ -358,7 +360,7 @@ void read_json_table(table_kind kind, std::string_view text, const std::string& 
 }
 
 // Turns the rows of a CSV file into records: one record reused for every row, its fields the
-// file's known columns in spec order (assigning a field reuses its buffer).
+// file's known columns in spec order, viewing the row.
 class csv_records {
 public:
     csv_records(const std::string& file, const csv_row& header, std::span<const column_spec> specs)
@@ -366,7 +368,7 @@ public:
         record_.file = &file;
         for (const auto& s : specs)
             if (const auto i = columns_.index(s.name); i != csv_columns::npos) {
-                record_.fields.emplace_back(s.name, std::string());
+                record_.fields.emplace_back(s.name, std::string_view());
                 positions_.push_back(i);
             }
     }
@@ -376,7 +378,7 @@ public:
         columns_.check_width(row);
         for (std::size_t f = 0; f < positions_.size(); ++f) {
             auto& [name, value] = record_.fields[f];
-            value.assign(columns_.get(row, positions_[f], name));  // get() checks the UTF-8
+            value = columns_.get(row, positions_[f], name);  // get() checks the UTF-8
         }
         return record_;
     }
@@ -457,20 +459,20 @@ void read_table(table_kind kind, const table_columns& table, const read_options&
         for (const auto& s : specs)
             if (const auto i = columns.index(s.name); i != csv_columns::npos)
                 used.emplace_back(s.name, &table[i].values);
-        // One record reused for every row: assigning a field reuses its buffer.
+        // One record reused for every row, its fields viewing the table's cells.
         flat_record r;
         r.file = &file;
         r.by_row = true;
-        for (const auto& u : used) r.fields.emplace_back(u.first, std::string());
+        for (const auto& u : used) r.fields.emplace_back(u.first, std::string_view());
         constexpr std::size_t progress_rows = 65536;
         for (std::size_t row = 0; row < rows; ++row) {
             r.line = row + 1;
             bool valid = true;
             for (std::size_t f = 0; f < used.size(); ++f) {
                 const auto& value = (*used[f].second)[row];
-                std::string& field = r.fields[f].second;
+                std::string_view& field = r.fields[f].second;
                 if (!value) {
-                    field.clear();  // a null cell reads as an empty field
+                    field = {};  // a null cell reads as an empty field
                     continue;
                 }
                 // Most text is ASCII, valid as it is; only other text needs the full check.
@@ -488,7 +490,7 @@ void read_table(table_kind kind, const table_columns& table, const read_options&
                     valid = false;
                     break;
                 }
-                field.assign(*value);
+                field = *value;
             }
             if (valid) {
                 try {
@@ -652,6 +654,15 @@ bool read_csv_parallel(table_kind kind, std::string_view text, const read_option
     const auto work = [&](std::size_t i) {
         auto& out = results[i];
         csv_records records = *header;
+        if constexpr (requires { out.records.expect(std::size_t{}); }) {
+            // At most one row per line feed (and one after the last). The first chunk's room is
+            // made for the rows of every chunk: its records can become the result as they are,
+            // and the others' join them there (see `combine`).
+            const auto& last = i == 0 ? chunks.back() : chunks[i];
+            const auto rows = text.substr(chunks[i].begin, last.end - chunks[i].begin);
+            out.records.expect(
+                static_cast<std::size_t>(std::count(rows.begin(), rows.end(), '\n')) + 1);
+        }
         try {
             out.lines_ok = detail::read_csv_chunk(
                 text, chunks[i], file,
@@ -680,9 +691,13 @@ bool read_csv_parallel(table_kind kind, std::string_view text, const read_option
         if (r.failure || r.last) break;  // the chunks after it are not read
         if (!r.lines_ok) return false;
     }
+    // How many records the chunks hold in all, for combine to make room for them at once.
+    std::size_t total = 0;
+    if constexpr (requires(const Chunk& c) { c.size(); })
+        for (const auto& r : results) total += r.records.size();
     for (auto& r : results) {
         if (r.failure) std::rethrow_exception(r.failure);
-        combine(r.records, r.errors, on_error, file);
+        combine(r.records, r.errors, on_error, file, total);
         if (r.last) {
             on_error(*r.last);
             break;
@@ -692,22 +707,37 @@ bool read_csv_parallel(table_kind kind, std::string_view text, const read_option
     return true;
 }
 
-// A chunk of records with the line each came from.
+// A chunk of records with the line each came from. Its room is made for the rows its text can
+// hold before it is read (`expect`), so that no record moves while the chunk fills.
 template <class T>
-using lined = std::vector<std::pair<std::size_t, T>>;
+struct lined {
+    std::vector<std::size_t> lines;
+    std::vector<T> records;
+
+    void expect(std::size_t rows) {
+        lines.reserve(rows);
+        records.reserve(rows);
+    }
+    void add(std::size_t line, T&& record) {
+        lines.push_back(line);
+        records.push_back(std::move(record));
+    }
+    [[nodiscard]] std::size_t size() const noexcept { return records.size(); }
+};
 
 // Records of a chunk and its record errors, merged by line, to `accept(record, line)` and
 // `on_error` in file order.
 template <class T, class Accept, class OnError>
-void merge_by_line(lined<T>& records, const std::vector<parse_error>& errors, Accept&& accept,
+void merge_by_line(lined<T>& chunk, const std::vector<parse_error>& errors, Accept&& accept,
                    OnError&& on_error) {
     std::size_t e = 0;
-    for (auto& [line, record] : records) {
+    for (std::size_t i = 0; i < chunk.size(); ++i) {
+        const auto line = chunk.lines[i];
         for (; e < errors.size() && errors[e].line() < line; ++e) on_error(errors[e]);
-        accept(record, line);
+        accept(chunk.records[i], line);
     }
     for (; e < errors.size(); ++e) on_error(errors[e]);
-    lined<T>().swap(records);
+    chunk = lined<T>();
 }
 
 // Records with unique ids, in file order: each id is checked against the ones before. Files
@@ -727,6 +757,20 @@ struct unique_records {
     void reserve(std::size_t rows) {
         out.reserve(rows);
         places.reserve(rows);
+    }
+    // The records of the first chunk of a file, with no error among them: when their ids ascend
+    // (a file written by refmatch), the chunk's vector becomes the result as it is, with no
+    // record moved. Returns false, having taken nothing, otherwise.
+    bool take_whole(lined<T>& chunk) {
+        if (!out.empty()) return false;
+        for (std::size_t i = 1; i < chunk.size(); ++i)
+            if (!(chunk.records[i - 1].id < chunk.records[i].id)) return false;
+        places.clear();
+        places.reserve(chunk.size());
+        for (const auto line : chunk.lines) places.push_back({line, 0, {}, false});
+        out = std::move(chunk.records);
+        chunk = lined<T>();
+        return true;
     }
     void add(T&& x, const flat_record& r) {
         if (ascending) {
@@ -776,10 +820,11 @@ std::vector<T> read_unique(const char* noun, table_kind kind, std::string_view t
     if (format == file_format::csv &&
         read_csv_parallel<lined<T>>(
             kind, text, options,
-            [&](lined<T>& chunk, flat_record& r) { chunk.emplace_back(r.line, build(r)); },
+            [&](lined<T>& chunk, flat_record& r) { chunk.add(r.line, build(r)); },
             [&](lined<T>& chunk, const std::vector<parse_error>& errors, const auto& on_error,
-                const std::string& file) {
-                result.reserve(result.out.size() + chunk.size());
+                const std::string& file, std::size_t total) {
+                if (errors.empty() && result.take_whole(chunk)) return;
+                result.reserve(total);
                 flat_record r;  // where each record was, for messages
                 r.file = &file;
                 merge_by_line(
@@ -857,7 +902,7 @@ Events read_usage(std::string_view text, file_format format, const vocabulary& v
         read_csv_parallel<usage_chunk<Events>>(
             table_kind::usage, text, options, add,
             [&](usage_chunk<Events>& chunk, const std::vector<parse_error>& errors,
-                const auto& on_error, const std::string&) {
+                const auto& on_error, const std::string&, std::size_t) {
                 append(out.events, std::move(chunk.finished()));
                 for (const auto& e : errors) on_error(e);
             }))
