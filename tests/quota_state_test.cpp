@@ -115,6 +115,15 @@ TEST(QuotaState, MatchesBruteForceOnRandomLedgersAtWindowAndCooldownBoundaries) 
         };
         for (std::uint16_t a = 0; a < 3; ++a) policy.set(activity_id{a}, limit_of());
         const auto reader = ledger.read();
+        // The uses of many references looked up at once are each one's own (R5 has none).
+        const std::vector<std::string_view> some{"R3", "R0", "R5", "R3", "R1", "R4", "R2"};
+        std::vector<usage_ledger::reader::reference_uses> all;
+        reader.uses_of_all(some, all);
+        ASSERT_EQ(all.size(), some.size());
+        for (std::size_t i = 0; i < some.size(); ++i)
+            for (std::uint16_t a = 0; a < 3; ++a)
+                EXPECT_EQ(all[i].last_use(activity_id{a}),
+                          reader.uses_of(some[i]).last_use(activity_id{a}));
         for (int q = 0; q < 200; ++q) {
             const std::string id = "R" + std::to_string(rng() % 6);
             const activity_id a{static_cast<std::uint16_t>(rng() % 3)};

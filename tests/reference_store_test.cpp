@@ -7,7 +7,10 @@
 
 #include <atomic>
 #include <random>
+#include <span>
+#include <string>
 #include <thread>
+#include <vector>
 
 using namespace refmatch;
 
@@ -148,6 +151,25 @@ TEST(ReferenceStore, BatchesInAndOutOfIdOrderKeepIdOrder) {
               (std::vector<std::string>{"R05", "R10", "R15", "R20", "R25", "R30", "R35", "R40"}));
     for (const auto& id : ids(s.all())) EXPECT_EQ(s.at(id).id, id);
     EXPECT_EQ(ids(s.in_geography("IT")), (std::vector<std::string>{"R05", "R25", "R40"}));
+}
+
+// for_each_group hands the records over in id order, a full group at a time and the rest last.
+TEST(ReferenceStore, GroupsCoverEveryRecordInIdOrder) {
+    reference_store s(test_support::small_vocabulary());
+    std::vector<reference_customer> batch;
+    for (int i = 0; i < 75; ++i)
+        batch.push_back(make_reference("R" + std::to_string(i), "51", "DE"));
+    s.add_all(batch);
+    std::vector<std::string> seen;
+    std::vector<std::size_t> sizes;
+    s.for_each_group<32>([&](std::span<const stored_reference* const> group) {
+        sizes.push_back(group.size());
+        for (const auto* r : group) seen.push_back(r->id());
+    });
+    EXPECT_EQ(sizes, (std::vector<std::size_t>{32, 32, 11}));
+    EXPECT_EQ(seen, ids(s.all()));
+    reference_store empty(test_support::small_vocabulary());
+    empty.for_each_group<32>([](auto) { ADD_FAILURE() << "a group of an empty store"; });
 }
 
 // A batch's records share one allocation (reference_store.hpp): a record held from it (as the

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 #include <random>
+#include <string_view>
 #include <thread>
 
 using namespace refmatch;
@@ -219,6 +221,30 @@ TEST(IdPool, InternAllNumbersAsInternOneByOne) {
         for (const auto& t : texts) EXPECT_EQ(all.find(t), one.find(t));
         EXPECT_FALSE(all.find("not-an-id"));
     }
+}
+
+// Looking a list up at once finds what finding each finds: known ids in and out of order,
+// repeated, unknown, the empty id, lists longer than a group, and an empty pool.
+TEST(IdPool, FindAllFindsAsFindOneByOne) {
+    std::mt19937 rng(13);
+    detail::id_pool pool;
+    for (int i = 0; i < 5000; ++i) (void)pool.intern("id-" + std::to_string(rng() % 4000));
+    std::vector<std::string> texts{""};
+    for (int i = 0; i < 3000; ++i) texts.push_back("id-" + std::to_string(rng() % 8000));
+    const std::vector<std::string_view> ids(texts.begin(), texts.end());
+    std::vector<std::optional<std::uint32_t>> got(ids.size());
+    pool.find_all(ids, got);
+    std::size_t found = 0;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        EXPECT_EQ(got[i], pool.find(ids[i])) << ids[i];
+        if (got[i]) EXPECT_EQ(pool.at(*got[i]), ids[i]);
+        found += got[i].has_value();
+    }
+    EXPECT_GT(found, 0u);
+    EXPECT_LT(found, ids.size());
+    const detail::id_pool empty;
+    empty.find_all(ids, got);
+    for (const auto& g : got) EXPECT_FALSE(g);
 }
 
 // Rows added in groups, and batches appended to one another, make the batch the events make

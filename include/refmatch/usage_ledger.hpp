@@ -280,6 +280,16 @@ public:
         [[nodiscard]] reference_uses uses_of(std::string_view reference) const {
             return {ledger_->state_, ledger_->state_.references.find(reference)};
         }
+        /// `out[i] = uses_of(references[i])` for each i (`out` is replaced), the lookups begun
+        /// together (`id_pool::find_all`): a pass over a whole program's references waits for
+        /// memory once per group instead of once per reference.
+        void uses_of_all(std::span<const std::string_view> references,
+                         std::vector<reference_uses>& out) const {
+            std::vector<std::optional<std::uint32_t>> numbers(references.size());
+            ledger_->state_.references.find_all(references, numbers);
+            out.clear();
+            for (const auto& n : numbers) out.push_back({ledger_->state_, n});
+        }
 
         /// All events, in the order they were recorded (rebuilt from the columns: O(n)).
         [[nodiscard]] std::vector<usage_event> events() const { return ledger_->state_.events(); }

@@ -10,9 +10,12 @@
 #include <refmatch/program.hpp>
 #include <refmatch/quota_state.hpp>
 
+#include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -57,25 +60,38 @@ template <class Visit>
 void for_each_utilisation(const program& p, date now, const utilisation_options& o, Visit&& visit) {
     const auto reader = p.usage.read();
     utilisation_row row;
-    p.references.for_each([&](const stored_reference& s) {
-        const auto& r = s.record();
-        if (o.active_only && r.status != reference_status::active) return;
-        const auto uses = reader.uses_of(r.id);
-        for (const auto& c : r.consents) {
-            if (o.activity && c.activity != *o.activity) continue;
-            row.reference_id = r.id;
-            row.reference_name = r.name;
-            row.status = r.status;
-            const auto held = o.holds ? o.holds->days(r.id, c.activity) : std::span<const date>{};
-            row.quota = evaluate_quota(r, c.activity, p.quotas, uses, now, held);
-            row.headroom.reset();
-            if (row.quota.max_uses)
-                row.headroom = row.quota.used >= *row.quota.max_uses
-                                   ? 0u
-                                   : *row.quota.max_uses - row.quota.used;
-            // A use on or before `now` answers it; otherwise ask for one after it.
-            row.never_used = !row.quota.last_use && !uses.last_use(c.activity);
-            visit(std::as_const(row));
+    // The references' uses are looked up a group at a time: a large ledger's lookups then wait
+    // for memory side by side.
+    constexpr std::size_t group = 32;
+    std::array<std::string_view, group> ids;
+    std::vector<usage_ledger::reader::reference_uses> uses;
+    p.references.for_each_group<group>([&](std::span<const stored_reference* const> refs) {
+        for (std::size_t i = 0; i < refs.size(); ++i) ids[i] = refs[i]->id();
+        reader.uses_of_all(std::span(ids.data(), refs.size()), uses);
+        for (std::size_t i = 0; i < refs.size(); ++i) {
+            const auto& r = refs[i]->record();
+            if (o.active_only && r.status != reference_status::active) continue;
+            bool named = false;  // the row's strings, set once per reference
+            for (const auto& c : r.consents) {
+                if (o.activity && c.activity != *o.activity) continue;
+                if (!named) {
+                    row.reference_id = r.id;
+                    row.reference_name = r.name;
+                    row.status = r.status;
+                    named = true;
+                }
+                const auto held =
+                    o.holds ? o.holds->days(r.id, c.activity) : std::span<const date>{};
+                row.quota = evaluate_quota(r, c.activity, p.quotas, uses[i], now, held);
+                row.headroom.reset();
+                if (row.quota.max_uses)
+                    row.headroom = row.quota.used >= *row.quota.max_uses
+                                       ? 0u
+                                       : *row.quota.max_uses - row.quota.used;
+                // A use on or before `now` answers it; otherwise ask for one after it.
+                row.never_used = !row.quota.last_use && !uses[i].last_use(c.activity);
+                visit(std::as_const(row));
+            }
         }
     });
 }

@@ -28,35 +28,31 @@ public:
     /// memory to the cache: a large pool's lookups wait for memory, and this way they wait
     /// side by side instead of one after another. O(|ids| + their characters), amortised.
     void intern_all(std::span<const std::string_view> ids, std::span<index_type> out) {
-        constexpr std::size_t group = 32;
         std::array<std::size_t, group> hashes;
         for (std::size_t from = 0; from < ids.size(); from += group) {
-            const std::size_t n = std::min(group, ids.size() - from);
-            if (2 * (size() + n) > slots_.size()) grow(size() + n);
-            const std::size_t mask = slots_.size() - 1;
-            for (std::size_t i = 0; i < n; ++i) {
-                hashes[i] = hash(ids[from + i]);
-                __builtin_prefetch(&slots_[hashes[i] & mask]);
-            }
-            for (std::size_t i = 0; i < n; ++i)
-                if (const auto index = slots_[hashes[i] & mask]; index != empty_slot)
-                    __builtin_prefetch(&ends_[index]);
-            for (std::size_t i = 0; i < n; ++i)
-                if (const auto index = slots_[hashes[i] & mask]; index != empty_slot)
-                    __builtin_prefetch(chars_.data() + begin_of(index));
-            for (std::size_t i = 0; i < n; ++i) out[from + i] = intern(ids[from + i], hashes[i]);
+            const auto some = ids.subspan(from, std::min(group, ids.size() - from));
+            if (2 * (size() + some.size()) > slots_.size()) grow(size() + some.size());
+            hint_lookups(some, hashes);
+            for (std::size_t i = 0; i < some.size(); ++i)
+                out[from + i] = intern(some[i], hashes[i]);
         }
     }
 
     /// The number of `id` if it was interned. O(|id|) expected.
     [[nodiscard]] std::optional<index_type> find(std::string_view id) const {
-        if (slots_.empty()) return std::nullopt;
-        std::size_t slot = hash(id) & (slots_.size() - 1);
-        while (slots_[slot] != empty_slot) {
-            if (at(slots_[slot]) == id) return slots_[slot];
-            slot = (slot + 1) & (slots_.size() - 1);
+        return find(id, hash(id));
+    }
+
+    /// `out[i] = find(ids[i])` for each i, the lookups of a group begun together as in
+    /// `intern_all` (what a pass over many ids, such as every reference of a program, wants).
+    void find_all(std::span<const std::string_view> ids,
+                  std::span<std::optional<index_type>> out) const {
+        std::array<std::size_t, group> hashes{};
+        for (std::size_t from = 0; from < ids.size(); from += group) {
+            const auto some = ids.subspan(from, std::min(group, ids.size() - from));
+            hint_lookups(some, hashes);
+            for (std::size_t i = 0; i < some.size(); ++i) out[from + i] = find(some[i], hashes[i]);
         }
-        return std::nullopt;
     }
 
     [[nodiscard]] std::string_view at(index_type i) const {
@@ -81,8 +77,40 @@ private:
     static constexpr index_type empty_slot = static_cast<index_type>(-1);
     static constexpr std::size_t max_chars = std::uint32_t(-1);
 
+    static constexpr std::size_t group = 32;
+
     static std::size_t hash(std::string_view s) noexcept {
         return std::hash<std::string_view>{}(s);
+    }
+
+    // Hashes a group of ids (at most `group`) into `hashes` and hints the memory their lookups
+    // will read to the cache, in stages: the slots, then the ends of the ids they name, then
+    // their characters.
+    void hint_lookups(std::span<const std::string_view> ids,
+                      std::array<std::size_t, group>& hashes) const {
+        if (slots_.empty()) return;
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            hashes[i] = hash(ids[i]);
+            __builtin_prefetch(&slots_[hashes[i] & mask]);
+        }
+        for (std::size_t i = 0; i < ids.size(); ++i)
+            if (const auto index = slots_[hashes[i] & mask]; index != empty_slot)
+                __builtin_prefetch(&ends_[index]);
+        for (std::size_t i = 0; i < ids.size(); ++i)
+            if (const auto index = slots_[hashes[i] & mask]; index != empty_slot)
+                __builtin_prefetch(chars_.data() + begin_of(index));
+    }
+
+    [[nodiscard]] std::optional<index_type> find(std::string_view id,
+                                                 std::size_t hash_of_id) const {
+        if (slots_.empty()) return std::nullopt;
+        std::size_t slot = hash_of_id & (slots_.size() - 1);
+        while (slots_[slot] != empty_slot) {
+            if (at(slots_[slot]) == id) return slots_[slot];
+            slot = (slot + 1) & (slots_.size() - 1);
+        }
+        return std::nullopt;
     }
     [[nodiscard]] std::uint32_t begin_of(index_type i) const { return i == 0 ? 0 : ends_[i - 1]; }
 

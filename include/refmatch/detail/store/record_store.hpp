@@ -9,6 +9,7 @@
 #include <boost/multi_index_container.hpp>
 
 #include <algorithm>
+#include <array>
 #include <concepts>
 #include <cstdint>
 #include <functional>
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -172,6 +174,24 @@ public:
     void for_each(F&& f) const {
         std::shared_lock lock(mutex_);
         for (const auto& s : items_.template get<1>()) f(s);
+    }
+
+    /// Calls `f(std::span<const Stored* const>)` with the records in ascending id order, `Group`
+    /// at a time (the last group may hold fewer), under the shared lock as `for_each`: for a pass
+    /// that looks the records of a group up elsewhere together.
+    template <std::size_t Group, class F>
+    void for_each_group(F&& f) const {
+        std::shared_lock lock(mutex_);
+        std::array<const Stored*, Group> group;
+        std::size_t n = 0;
+        for (const auto& s : items_.template get<1>()) {
+            group[n++] = &s;
+            if (n == Group) {
+                f(std::span<const Stored* const>(group.data(), n));
+                n = 0;
+            }
+        }
+        if (n) f(std::span<const Stored* const>(group.data(), n));
     }
 
 protected:
