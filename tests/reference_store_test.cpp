@@ -77,14 +77,31 @@ TEST(ReferenceStore, RejectsUnknownCodesNamingTheField) {
                      "reference 'R1': field 'industry': expected a NAICS 2022 code, got 'Fintech'");
         EXPECT_EQ(e.field(), "industry");
     }
-    auto r = make_reference("R1", "51", "Atlantis");
-    EXPECT_THROW(s.add(r), validation_error);
-    r = make_reference("R1", "51", "DE");
+    // Each message names the record (its subject is made only for a message).
+    const auto message = [&](const reference_customer& r) -> std::string {
+        try {
+            s.add(r);
+        } catch (const validation_error& e) {
+            return e.what();
+        }
+        return "no error";
+    };
+    auto r = make_reference("R2", "51", "Atlantis");
+    EXPECT_EQ(message(r),
+              "reference 'R2': field 'country': expected a country or region of UN M49, got "
+              "'Atlantis'");
+    r = make_reference("R3", "51", "DE");
     r.products = {"crm", "spaceship"};
-    EXPECT_THROW(s.add(r), validation_error);
-    r = make_reference("R1", "51", "DE");
+    EXPECT_EQ(message(r),
+              "reference 'R3': field 'products': expected a product id of the catalogue, got "
+              "'spaceship'");
+    r = make_reference("R4", "51", "DE");
     r.signals.nps = 11;
-    EXPECT_THROW(s.add(r), validation_error);
+    EXPECT_EQ(message(r), "reference 'R4': field 'nps': expected a score 0-10, got '11'");
+    r = make_reference("R5", "51", "DE");
+    r.signals.health = 101;
+    EXPECT_EQ(message(r),
+              "reference 'R5': field 'health': expected a value 0-100, got '101.000000'");
     r = make_reference("R1", "51", "DE");
     r.consents = {{activity::quote, quota_limit{0, 365, 0}}};
     EXPECT_THROW(s.add(r), validation_error);

@@ -69,14 +69,15 @@ public:
 
     /// Validates and resolves a record (what `add` does before inserting).
     static stored_prospect make_stored(const vocabulary& v, prospect p) {
-        const std::string subject = "prospect '" + p.id + "'";
-        if (p.id.empty()) throw validation_error(subject, "id", "a non-empty id", "");
+        // The subject of a message, made only when there is one to give.
+        const auto subject = [&p] { return "prospect '" + p.id + "'"; };
+        if (p.id.empty()) throw validation_error(subject(), "id", "a non-empty id", "");
         auto codes = v.resolve(subject, p.industry, p.country, p.products, p.size);
         if (p.activity && p.activity->value >= v.activities.size())
-            throw validation_error(subject, "activity", "a registered activity type",
+            throw validation_error(subject(), "activity", "a registered activity type",
                                    std::to_string(p.activity->value));
         if (!(p.deal_value >= 0.0) || !std::isfinite(p.deal_value))
-            throw validation_error(subject, "deal_value", "a finite value >= 0",
+            throw validation_error(subject(), "deal_value", "a finite value >= 0",
                                    std::to_string(p.deal_value));
         return {std::move(p), std::move(codes)};
     }

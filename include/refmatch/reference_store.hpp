@@ -102,28 +102,28 @@ public:
     static stored_reference make_stored(const vocabulary& v,
                                         std::shared_ptr<const reference_customer> shared) {
         const auto& r = *shared;
-        const std::string subject = "reference '" + r.id + "'";
-        if (r.id.empty()) throw validation_error(subject, "id", "a non-empty id", "");
+        // The subject of a message, made only when there is one to give (a million references
+        // load without making a million of them).
+        const auto subject = [&r] { return "reference '" + r.id + "'"; };
+        if (r.id.empty()) throw validation_error(subject(), "id", "a non-empty id", "");
         auto codes = v.resolve(subject, r.industry, r.country, r.products, r.size);
         for (const auto& c : r.consents) {
             if (c.activity.value >= v.activities.size())
-                throw validation_error(subject, "consents", "a registered activity type",
+                throw validation_error(subject(), "consents", "a registered activity type",
                                        std::to_string(c.activity.value));
             if (c.limit) c.limit->validate();
         }
         if (r.signals.nps && *r.signals.nps > 10)
-            throw validation_error(subject, "nps", "a score 0-10", std::to_string(*r.signals.nps));
-        check_percent(subject, "csat", r.signals.csat);
-        check_percent(subject, "health", r.signals.health);
+            throw validation_error(subject(), "nps", "a score 0-10",
+                                   std::to_string(*r.signals.nps));
+        for (const auto& [field, value] :
+             {std::pair{"csat", r.signals.csat}, std::pair{"health", r.signals.health}})
+            if (value && !(*value >= 0.0 && *value <= 100.0))
+                throw validation_error(subject(), field, "a value 0-100", std::to_string(*value));
         return {std::move(shared), std::move(codes)};
     }
 
 private:
-    static void check_percent(const std::string& subject, const char* field,
-                              const std::optional<double>& value) {
-        if (value && !(*value >= 0.0 && *value <= 100.0))
-            throw validation_error(subject, field, "a value 0-100", std::to_string(*value));
-    }
     static void sort_by_id(std::vector<reference_customer>& v) {
         std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
     }

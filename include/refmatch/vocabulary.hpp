@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace refmatch {
@@ -40,24 +41,32 @@ struct vocabulary {
 
     /// Resolves the codes of a record. An empty code is "unknown" (npos); a non-empty code that
     /// the taxonomy or catalogue does not know is an error. `subject` names the record in messages
-    /// ("reference 'R-1'").
+    /// ("reference 'R-1'"): a string, or a function that makes it, called only for a message
+    /// (a large load then makes none).
     /// @throws validation_error naming the field, what was expected and what was found.
-    [[nodiscard]] resolved_codes resolve(const std::string& subject, std::string_view industry,
+    template <class Subject>
+    [[nodiscard]] resolved_codes resolve(const Subject& subject, std::string_view industry,
                                          std::string_view country,
                                          std::span<const std::string> product_ids,
                                          size_band size) const {
+        const auto named = [&subject]() -> std::string {
+            if constexpr (std::is_invocable_v<const Subject&>)
+                return subject();
+            else
+                return subject;
+        };
         resolved_codes out;
         if (!industry.empty()) {
             const auto n = industries.find(industry);
             if (!n)
-                throw validation_error(subject, "industry", "a " + industries.name() + " code",
+                throw validation_error(named(), "industry", "a " + industries.name() + " code",
                                        std::string(industry));
             out.industry = *n;
         }
         if (!country.empty()) {
             const auto n = geography.find(country);
             if (!n)
-                throw validation_error(subject, "country",
+                throw validation_error(named(), "country",
                                        "a country or region of " + geography.name(),
                                        std::string(country));
             out.geography = *n;
@@ -66,14 +75,14 @@ struct vocabulary {
         for (const auto& id : product_ids) {
             const auto p = products.find(id);
             if (!p)
-                throw validation_error(subject, "products", "a product id of the catalogue", id);
+                throw validation_error(named(), "products", "a product id of the catalogue", id);
             out.products.push_back(*p);
         }
         std::sort(out.products.begin(), out.products.end());
         out.products.erase(std::unique(out.products.begin(), out.products.end()),
                            out.products.end());
         if (size && *size >= sizes.count())
-            throw validation_error(subject, "size_band",
+            throw validation_error(named(), "size_band",
                                    "a band 0.." + std::to_string(sizes.count() - 1),
                                    std::to_string(*size));
         return out;
