@@ -168,10 +168,9 @@ void read_usage(const connection& c, const vocabulary& v, const std::string& fro
         bind);
 }
 
-// The ledger rows with event ids in (after, upto], in event order, column by column into
-// `out` (no record per row); returns the last event id read. A row the plain reading of its
-// fields does not take (an unknown activity, a bad date, ...) goes through the record rules
-// (build_usage), which name it in their error exactly as a record-by-record read would.
+// The ledger rows with event ids in (after, upto], in event order, straight into `out` (no
+// event made per row); returns the last event id read. Each row is read by the record rules
+// (read_usage_view), whose error names it exactly as a record-by-record read would.
 std::int64_t read_usage_columns(const connection& c, const vocabulary& v, std::int64_t after,
                                 std::int64_t upto, usage_batch& out) {
     statement s(c,
@@ -182,64 +181,20 @@ std::int64_t read_usage_columns(const connection& c, const vocabulary& v, std::i
     const std::string source = source_name(c, "usage_ledger");
     std::size_t row = 0;
     std::int64_t last = after;
-    // Runs of events often share their activity: the last one is tried first.
-    std::string last_activity_name;
-    activity_id last_activity{};
-    // Rows go into the batch in groups (usage_batch::add_all looks their ids up together); a
-    // group's ids are copied out of SQLite's row, which lasts only until the next step.
-    constexpr std::size_t group = 256;
-    struct pending {
-        std::size_t reference_end, opportunity_end;
-        activity_id activity;
-        date day;
-    };
-    std::vector<pending> rows;
-    std::string ids;
-    std::vector<usage_batch::row> views;
-    const auto flush = [&] {
-        views.clear();
-        std::size_t at = 0;
-        for (const auto& p : rows) {
-            const std::string_view reference(ids.data() + at, p.reference_end - at);
-            const std::string_view opportunity(ids.data() + p.reference_end,
-                                               p.opportunity_end - p.reference_end);
-            views.push_back({reference, p.activity, opportunity, p.day});
-            at = p.opportunity_end;
-        }
-        out.add_all(views);
-        rows.clear();
-        ids.clear();
-    };
+    // One record reused for every row, its fields viewing SQLite's row (which lasts until the
+    // next step: the rows copy a group's ids out of it).
+    detail::flat_record r;
+    r.file = &source;
+    for (const std::string_view name : {"reference_id", "activity", "opportunity_id", "date"})
+        r.fields.emplace_back(name, std::string_view());  // the columns selected, in order
+    detail::usage_rows rows;
     while (s.step()) {
-        ++row;
-        const auto reference_id = detail::trim(s.text(0));
-        const auto activity_text = detail::trim(s.text(1));
-        const auto opportunity_id = detail::trim(s.text(2));
-        const auto day = parse_date(detail::trim(s.text(3)));
-        std::optional<activity_id> a;
-        if (activity_text == last_activity_name) {
-            a = last_activity;
-        } else if ((a = v.activities.find(activity_text))) {
-            last_activity_name.assign(activity_text);
-            last_activity = *a;
-        }
-        if (!reference_id.empty() && a && day) {
-            ids += reference_id;
-            const auto reference_end = ids.size();
-            ids += opportunity_id;
-            rows.push_back({reference_end, ids.size(), *a, *day});
-            if (rows.size() == group) flush();
-        } else {
-            flush();
-            detail::flat_record r;
-            r.file = &source;
-            r.line = row;
-            for (int i = 0; i < 4; ++i) r.fields.emplace_back(s.column_name(i), s.text(i));
-            out.add(detail::build_usage(r, v));
-        }
+        r.line = ++row;
+        for (int i = 0; i < 4; ++i) r.fields[static_cast<std::size_t>(i)].second = s.text(i);
+        rows.add(detail::read_usage_view(r, v), out);
         last = s.integer(4);
     }
-    flush();
+    rows.flush(out);
     return last;
 }
 

@@ -372,17 +372,35 @@ prospect build_prospect(const flat_record& r, const vocabulary& v) {
     return p;
 }
 
-usage_event build_usage(const flat_record& r, const vocabulary& v) {
-    usage_event e;
-    e.reference_id = std::string(trim(r.get("reference_id")));
+usage_view read_usage_view(const flat_record& r, const vocabulary& v) {
+    usage_view e;
+    e.reference_id = trim(r.get("reference_id"));
     if (e.reference_id.empty()) throw r.fail("reference_id", "a reference id", "");
-    const auto a = trim(r.get("activity"));
-    e.activity = parse_activity(r, "activity", a, v.activities);
-    e.opportunity_id = std::string(trim(r.get("opportunity_id")));
+    e.activity = parse_activity(r, "activity", trim(r.get("activity")), v.activities);
+    e.opportunity_id = trim(r.get("opportunity_id"));
     const auto day = parse_date_field(r, "date");
     if (!day) throw r.fail("date", "a date YYYY-MM-DD", "");
     e.day = *day;
     return e;
+}
+
+usage_event build_usage(const flat_record& r, const vocabulary& v) {
+    return read_usage_view(r, v).event();
+}
+
+void usage_rows::flush(usage_batch& out) {
+    rows_.clear();
+    std::size_t at = 0;
+    for (const auto& p : pending_) {
+        const std::string_view reference(ids_.data() + at, p.reference_end - at);
+        const std::string_view opportunity(ids_.data() + p.reference_end,
+                                           p.opportunity_end - p.reference_end);
+        rows_.push_back({reference, p.activity, opportunity, p.day});
+        at = p.opportunity_end;
+    }
+    out.add_all(rows_);
+    pending_.clear();
+    ids_.clear();
 }
 
 std::vector<std::string> product_fields(const product& p) {

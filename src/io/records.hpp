@@ -79,6 +79,47 @@ reference_customer build_reference(const flat_record& r, const vocabulary& v);
 prospect build_prospect(const flat_record& r, const vocabulary& v);
 usage_event build_usage(const flat_record& r, const vocabulary& v);
 
+/// A usage event as views of its record's fields (valid while the record is), for the readers
+/// that gather events straight into a batch; `build_usage` is this with the ids copied.
+struct usage_view {
+    std::string_view reference_id;
+    activity_id activity;
+    std::string_view opportunity_id;
+    date day;
+
+    [[nodiscard]] usage_event event() const {
+        return {std::string(reference_id), activity, std::string(opportunity_id), day};
+    }
+};
+/// @throws parse_error as `build_usage` (they share the rules).
+usage_view read_usage_view(const flat_record& r, const vocabulary& v);
+
+/// Events gathered into a batch a group at a time (`usage_batch::add_all` then looks the ids of
+/// a group up together), their ids copied into one buffer: the views of a record being read do
+/// not outlive it. Call `flush` before the batch is read.
+class usage_rows {
+public:
+    void add(const usage_view& e, usage_batch& out) {
+        ids_ += e.reference_id;
+        const auto reference_end = ids_.size();
+        ids_ += e.opportunity_id;
+        pending_.push_back({reference_end, ids_.size(), e.activity, e.day});
+        if (pending_.size() == group) flush(out);
+    }
+    void flush(usage_batch& out);
+
+private:
+    static constexpr std::size_t group = 256;
+    struct pending {
+        std::size_t reference_end, opportunity_end;
+        activity_id activity;
+        date day;
+    };
+    std::string ids_;
+    std::vector<pending> pending_;
+    std::vector<usage_batch::row> rows_;
+};
+
 /// The fields of a record, as text, in `columns_of(kind)` order (what CSV writes).
 std::vector<std::string> product_fields(const product& p);
 std::vector<std::string> quota_fields(std::string_view activity, const quota_limit& q);

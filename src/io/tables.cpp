@@ -799,14 +799,14 @@ struct unique_records {
 
 // A usage event of a record, checked against the program's references. `last_known`: the last
 // id found known (files list a reference's uses together: each run of one id is looked up once).
-usage_event checked_usage(const flat_record& r, const vocabulary& vocab,
-                          const std::function<bool(std::string_view)>& known_reference,
-                          std::string& last_known) {
-    auto e = detail::build_usage(r, vocab);
+detail::usage_view checked_usage(const flat_record& r, const vocabulary& vocab,
+                                 const std::function<bool(std::string_view)>& known_reference,
+                                 std::string& last_known) {
+    const auto e = detail::read_usage_view(r, vocab);
     if (known_reference && e.reference_id != last_known) {
         if (!known_reference(e.reference_id))
             throw r.fail("reference_id", "a reference id of the program", e.reference_id);
-        last_known = e.reference_id;
+        last_known.assign(e.reference_id);
     }
     return e;
 }
@@ -861,32 +861,18 @@ struct usage_chunk {
     Events events;
     std::string last_known;
     // A batch takes its events in groups (usage_batch::add_all looks their ids up together).
-    std::vector<usage_event> pending;
+    detail::usage_rows pending;
 
-    void add(usage_event e) {
-        if constexpr (std::is_same_v<Events, usage_batch>) {
-            pending.push_back(std::move(e));
-            if (pending.size() == 256) flush();
-        } else {
-            events.push_back(std::move(e));
-        }
+    void add(const detail::usage_view& e) {
+        if constexpr (std::is_same_v<Events, usage_batch>)
+            pending.add(e, events);
+        else
+            events.push_back(e.event());
     }
     // Puts the pending events into the batch; before anything reads it.
     Events& finished() {
-        flush();
+        if constexpr (std::is_same_v<Events, usage_batch>) pending.flush(events);
         return events;
-    }
-
-private:
-    void flush() {
-        if constexpr (std::is_same_v<Events, usage_batch>) {
-            std::vector<usage_batch::row> rows;
-            rows.reserve(pending.size());
-            for (const auto& e : pending)
-                rows.push_back({e.reference_id, e.activity, e.opportunity_id, e.day});
-            events.add_all(rows);
-            pending.clear();
-        }
     }
 };
 
@@ -978,7 +964,7 @@ std::vector<usage_event> parse_usage(const table_columns& table, const vocabular
     out.reserve(row_count(table));
     std::string last_known;
     detail::read_table(table_kind::usage, table, options, [&](flat_record& r) {
-        out.push_back(checked_usage(r, vocab, known_reference, last_known));
+        out.push_back(checked_usage(r, vocab, known_reference, last_known).event());
     });
     return out;
 }
