@@ -253,6 +253,14 @@ TEST(UsageBatch, AddAllAndAppendEqualAddingOneByOne) {
     std::mt19937 rng(17);
     std::vector<usage_event> events;
     for (int i = 0; i < 3000; ++i) events.push_back(random_event(rng, 700));
+    // Runs of one reference (as files list them) and of one opportunity, across group ends too.
+    for (int i = 0; i < 600; ++i) {
+        auto e = random_event(rng, 700);
+        for (auto n = rng() % 6; n > 0; --n) {
+            events.push_back(e);
+            if (rng() % 2) e.opportunity_id = rng() % 2 ? "" : "O-" + std::to_string(rng() % 5);
+        }
+    }
     const usage_batch expected(events);
 
     usage_batch grouped;

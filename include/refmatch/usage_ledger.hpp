@@ -65,12 +65,9 @@ public:
     /// out of order, as in a large ledger read in recording order. O(rows).
     void add_all(std::span<const row> rows) {
         if (rows.empty()) return;
-        std::vector<std::string_view> ids(rows.size());
         std::vector<std::uint32_t> refs(rows.size()), opps(rows.size());
-        for (std::size_t i = 0; i < rows.size(); ++i) ids[i] = rows[i].reference_id;
-        references_.intern_all(ids, refs);
-        for (std::size_t i = 0; i < rows.size(); ++i) ids[i] = rows[i].opportunity_id;
-        opportunities_.intern_all(ids, opps);
+        intern_runs(references_, rows, &row::reference_id, refs);
+        intern_runs(opportunities_, rows, &row::opportunity_id, opps);
         for (std::size_t i = 0; i < rows.size(); ++i)
             push({refs[i], opps[i], day_number(rows[i].day), rows[i].activity.value});
         last_reference_ = refs.back();
@@ -153,6 +150,22 @@ public:
     }
 
 private:
+    // `numbers[i]` = the number of `rows[i].*id` in `pool`, interned; each run of one id (a
+    // reference's uses listed together, the empty opportunity id of most uses) looked up once.
+    static void intern_runs(detail::id_pool& pool, std::span<const row> rows,
+                            std::string_view row::*id, std::span<std::uint32_t> numbers) {
+        std::vector<std::string_view> firsts;  // the id of each run
+        for (std::size_t i = 0; i < rows.size(); ++i)
+            if (i == 0 || rows[i].*id != rows[i - 1].*id) firsts.push_back(rows[i].*id);
+        std::vector<std::uint32_t> first_numbers(firsts.size());
+        pool.intern_all(firsts, first_numbers);
+        std::size_t run = 0;
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            if (i > 0 && rows[i].*id != rows[i - 1].*id) ++run;
+            numbers[i] = first_numbers[run];
+        }
+    }
+
     friend class usage_ledger;
     struct entry {
         std::uint32_t reference;
