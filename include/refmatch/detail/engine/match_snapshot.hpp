@@ -114,8 +114,9 @@ inline std::shared_ptr<const match_snapshot> match_snapshot::build(const referen
         for (const auto& c : record.consents)
             if (c.activity.value < 16)
                 consent_mask = static_cast<std::uint16_t>(consent_mask | (1u << c.activity.value));
+        // try_emplace: a set already seen (most are) is not copied into a node first.
         const auto [it, fresh] =
-            sets.emplace(s.codes.products, static_cast<std::uint32_t>(set_list.size()));
+            sets.try_emplace(s.codes.products, static_cast<std::uint32_t>(set_list.size()));
         if (fresh) set_list.push_back(&it->first);
         rows.push_back({s.codes.industry, s.codes.geography,
                         static_cast<std::uint8_t>(record.size ? *record.size + 1 : 0), it->second,
