@@ -152,6 +152,16 @@ refmatch::read_options named(std::vector<parse_error>* errors = nullptr) {
     return o;
 }
 
+// The references of `text`, read as references.csv with its errors collected in `errors`.
+std::vector<refmatch::reference_customer> references_of(const std::string& text,
+                                                        const refmatch::vocabulary& v,
+                                                        std::vector<parse_error>& errors) {
+    refmatch::read_options o;
+    o.source = "references.csv";
+    o.errors = &errors;
+    return refmatch::parse_references(text, refmatch::file_format::csv, v, o);
+}
+
 }  // namespace
 
 // 300,000 usage rows (about 12 MB), some with a line break inside a quoted opportunity id, and
@@ -221,10 +231,7 @@ TEST(LargeTables, DuplicateIdsAcrossPartsNameTheFirstLine) {
     text += row("R-089999");  // the last of the ordered ones
     ASSERT_GT(text.size(), std::size_t{8} << 20);
     std::vector<parse_error> errors;
-    refmatch::read_options o;
-    o.source = "references.csv";
-    o.errors = &errors;
-    const auto refs = refmatch::parse_references(text, refmatch::file_format::csv, *v, o);
+    const auto refs = references_of(text, *v, errors);
     ASSERT_FALSE(errors.empty());
     EXPECT_EQ(refs.size(), static_cast<std::size_t>(n) + 1) << errors.front().what();
     ASSERT_EQ(errors.size(), 2u);
@@ -240,7 +247,7 @@ TEST(LargeTables, DuplicateIdsAcrossPartsNameTheFirstLine) {
     std::string twice = text.substr(0, text.find("A-0"));
     twice += row("R-089999");
     errors.clear();
-    (void)refmatch::parse_references(twice, refmatch::file_format::csv, *v, o);
+    (void)references_of(twice, *v, errors);
     ASSERT_EQ(errors.size(), 1u);
     EXPECT_EQ(std::string(errors[0].what()),
               "references.csv:" + std::to_string(n + 2) +
@@ -272,13 +279,10 @@ TEST(LargeTables, ReferencesReadInPartsKeepFileOrderWhenTheFirstPartIsUnordered)
         text += row(id, "active");
         ids.emplace_back(id);
     }
-    text += row("R-000100", "active");  // line n + 2: first on line n - 99 (+1 for the header)
+    text += row("R-000100", "active");  // line n + 2; first on line n - 98 (row n - 100)
     ASSERT_GT(text.size(), std::size_t{8} << 20);
     std::vector<parse_error> errors;
-    refmatch::read_options o;
-    o.source = "references.csv";
-    o.errors = &errors;
-    const auto refs = refmatch::parse_references(text, refmatch::file_format::csv, *v, o);
+    const auto refs = references_of(text, *v, errors);
     ASSERT_EQ(refs.size(), ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) ASSERT_EQ(refs[i].id, ids[i]) << i;
     EXPECT_EQ(refs.front().name, "Soci\xC3\xA9t\xC3\xA9 R-090000 SA");
