@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <random>
 #include <span>
@@ -35,6 +36,37 @@ std::vector<std::string> ids(const std::vector<reference_customer>& v) {
 }
 
 }  // namespace
+
+// Ids that count up hash to neighbouring values (a store filled in id order visits its buckets
+// in order); ids of other shapes spread over the buckets about as evenly as chance would.
+TEST(IdHash, CountingIdsAreNeighboursOthersSpread) {
+    const detail::id_hash h;
+    for (const std::string prefix : {"R-", "REF-2026-", "customer/acme/", ""}) {
+        for (int i = 100000; i < 100009; ++i) {
+            const auto a = prefix + std::to_string(i), b = prefix + std::to_string(i + 1);
+            EXPECT_EQ(h(b) - h(a), 1u) << a;
+        }
+    }
+    EXPECT_NE(h("R-1"), h("S-1"));
+    EXPECT_NE(h("1"), h(std::string("\0"
+                                    "1",
+                                    2)));
+    EXPECT_NE(h("abcdefgh-1"), h("bbcdefgh-1"));
+    // Ids whose counting part is not at the end, or that count in another base.
+    std::mt19937_64 rng(5);
+    constexpr std::size_t buckets = 100003, ids = 100000;
+    std::vector<std::string> shapes;
+    for (std::size_t i = 0; i < ids; ++i) {
+        shapes.push_back(std::to_string(i) + "-ACME");
+        shapes.push_back("acct-" + std::to_string(rng()));
+    }
+    for (std::size_t s = 0; s < 2; ++s) {
+        std::vector<std::uint32_t> load(buckets, 0);
+        for (std::size_t i = s; i < shapes.size(); i += 2) ++load[h(shapes[i]) % buckets];
+        const auto fullest = *std::max_element(load.begin(), load.end());
+        EXPECT_LE(fullest, 12u) << shapes[s];  // about 8 for a random hash at this load
+    }
+}
 
 TEST(ReferenceStore, AddFindUpdateRemove) {
     reference_store s(test_support::small_vocabulary());

@@ -32,7 +32,8 @@ struct stored_prospect {
 namespace detail {
 namespace mi = boost::multi_index;
 using prospect_indices = mi::indexed_by<
-    mi::hashed_unique<mi::const_mem_fun<stored_prospect, const std::string&, &stored_prospect::id>>,
+    mi::hashed_unique<mi::const_mem_fun<stored_prospect, const std::string&, &stored_prospect::id>,
+                      detail::id_hash>,
     mi::ordered_unique<
         mi::const_mem_fun<stored_prospect, const std::string&, &stored_prospect::id>>,
     mi::ordered_non_unique<mi::const_mem_fun<stored_prospect, date, &stored_prospect::due>>>;

@@ -42,7 +42,8 @@ namespace detail {
 namespace mi = boost::multi_index;
 using reference_indices = mi::indexed_by<
     mi::hashed_unique<
-        mi::const_mem_fun<stored_reference, const std::string&, &stored_reference::id>>,
+        mi::const_mem_fun<stored_reference, const std::string&, &stored_reference::id>,
+        detail::id_hash>,
     mi::ordered_unique<
         mi::const_mem_fun<stored_reference, const std::string&, &stored_reference::id>>,
     mi::hashed_non_unique<

@@ -6,6 +6,7 @@
 #include <refmatch/error.hpp>
 #include <refmatch/vocabulary.hpp>
 
+#include <boost/mpl/size.hpp>
 #include <boost/multi_index_container.hpp>
 
 #include <algorithm>
@@ -21,9 +22,26 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace refmatch::detail {
+
+/// The hash of the stores' id indices. Ids that count up ("R-0000001", "R-0000002", ...) hash
+/// to neighbouring values: their last eight characters are read as a number, and what comes
+/// before them (with the length) is hashed as a whole and added. A store filled in id order then
+/// visits its buckets in order rather than at random, which spares a million references a
+/// million cache misses; other ids spread as any hash spreads them.
+struct id_hash {
+    std::size_t operator()(std::string_view id) const noexcept {
+        const std::size_t cut = id.size() > 8 ? id.size() - 8 : 0;
+        std::uint64_t tail = 0;
+        for (const char c : id.substr(cut)) tail = (tail << 8) | static_cast<unsigned char>(c);
+        const std::uint64_t head =
+            std::hash<std::string_view>{}(id.substr(0, cut)) ^ (id.size() * 0x9E3779B97F4A7C15ull);
+        return static_cast<std::size_t>(head + tail);
+    }
+};
 
 // Stored must have `record()` (the value, with an `id` member) and `id()`; Derived provides
 // `static Stored make_stored(const vocabulary&, Record)` which validates and resolves codes.
@@ -98,7 +116,7 @@ public:
         if (!after_all)
             for (const auto& s : staged)
                 if (ids.count(s.id())) throw duplicate(s.id());
-        ids.reserve(ids.size() + staged.size());
+        reserve_hashed(items_.size() + staged.size());
         for (auto& s : staged) {
             if (after_all)
                 ordered.insert(ordered.end(), std::move(s));
@@ -200,7 +218,7 @@ protected:
     // a staged copy of the whole batch; an error empties the store again.
     void fill(std::vector<Record>& records) {
         auto& ordered = items_.template get<1>();
-        items_.template get<0>().reserve(records.size());
+        reserve_hashed(records.size());
         try {
             for_each_stored(records, [&](Stored s) {
                 // In id order (a file being loaded) each goes in at the end in O(1).
@@ -213,6 +231,20 @@ protected:
             throw;
         }
         ++version_;
+    }
+
+    // Gives every hashed index room for `n` records, so that none is rehashed (every node
+    // relinked) again and again while a large batch goes in.
+    void reserve_hashed(std::size_t n) {
+        constexpr std::size_t count =
+            boost::mpl::size<typename container_type::index_type_list>::value;
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            const auto reserve = [n](auto& index) {
+                if constexpr (requires { index.reserve(n); }) index.reserve(n);
+            };
+            (reserve(items_.template get<I>()), ...);
+        }
+        (std::make_index_sequence<count>{});
     }
 
     // Calls `f(Stored)` for each record of the batch, in order, and leaves `records` empty (its
