@@ -1,8 +1,11 @@
+#include <refmatch/detail/text.hpp>
 #include <refmatch/taxonomy.hpp>
 
 #include <gtest/gtest.h>
 
 #include <random>
+#include <string>
+#include <string_view>
 #include <vector>
 
 using refmatch::taxonomy;
@@ -145,4 +148,23 @@ TEST(Taxonomy, AliasesResolveButNeverReplaceCodes) {
     EXPECT_EQ(t.at("ALPHA"), t.at("A"));
     EXPECT_FALSE(t.add_alias("B", t.at("A")));
     EXPECT_EQ(t.code(t.at("B")), "B");
+}
+
+// Lookups lower-case their key on the stack up to 64 characters and in a string beyond: both
+// find what was registered, in any case.
+TEST(Taxonomy, LongAndShortKeysIgnoreCase) {
+    auto t = small_tree();
+    for (const std::size_t n :
+         {std::size_t{63}, std::size_t{64}, std::size_t{65}, std::size_t{200}}) {
+        std::string alias(n, 'x');
+        alias.back() = 'Q';
+        ASSERT_TRUE(t.add_alias(alias, t.at("B"))) << n;
+        std::string upper(n, 'X');
+        upper.back() = 'q';
+        EXPECT_EQ(t.find(upper), t.at("B")) << n;
+        EXPECT_EQ(refmatch::detail::with_ascii_lower(
+                      upper, [](std::string_view s) { return std::string(s); }),
+                  refmatch::detail::ascii_lower(upper));
+        EXPECT_FALSE(t.find(upper + "y")) << n;
+    }
 }

@@ -10,7 +10,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace refmatch {
@@ -49,7 +48,7 @@ public:
     }
 
     [[nodiscard]] std::optional<index_type> find(std::string_view id) const {
-        const auto it = by_id_.find(std::string(id));
+        const auto it = by_id_.find(id);
         if (it == by_id_.end()) return std::nullopt;
         return it->second;
     }
@@ -65,7 +64,7 @@ public:
 
 private:
     std::vector<product> products_;
-    std::unordered_map<std::string, index_type> by_id_;
+    detail::string_map<index_type> by_id_;
 };
 
 }  // namespace refmatch

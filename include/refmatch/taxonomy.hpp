@@ -79,9 +79,12 @@ public:
 
     /// The node with this code or alias (ASCII case ignored), or nullopt.
     [[nodiscard]] std::optional<node_id> find(std::string_view code_or_alias) const {
-        const auto it = index_.find(detail::ascii_lower(code_or_alias));
-        if (it == index_.end()) return std::nullopt;
-        return it->second;
+        return detail::with_ascii_lower(code_or_alias,
+                                        [this](std::string_view key) -> std::optional<node_id> {
+                                            const auto it = index_.find(key);
+                                            if (it == index_.end()) return std::nullopt;
+                                            return it->second;
+                                        });
     }
     /// Like `find`, but throws not_found_error naming the taxonomy.
     [[nodiscard]] node_id at(std::string_view code_or_alias) const {
@@ -197,8 +200,8 @@ private:
 
     std::string name_;
     std::vector<node> nodes_;
-    std::vector<node_id> children_;  // grouped by parent, in input order
-    std::unordered_map<std::string, node_id> index_;
+    std::vector<node_id> children_;      // grouped by parent, in input order
+    detail::string_map<node_id> index_;  // lower-case code or alias -> node
     std::vector<node_id> by_preorder_;
     std::vector<std::uint32_t> euler_first_;
     std::vector<std::vector<node_id>> sparse_;  // sparse_[j][i]: shallowest of euler[i .. i+2^j)

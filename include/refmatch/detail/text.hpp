@@ -30,6 +30,17 @@ inline std::string ascii_lower(std::string_view s) {
     return out;
 }
 
+/// Returns `f(lowered)` for the ASCII lower-case form of `s`, made on the stack when it is short
+/// (a code looked up a million times while a program loads makes no string).
+template <class F>
+decltype(auto) with_ascii_lower(std::string_view s, F&& f) {
+    char buffer[64];
+    if (s.size() > sizeof buffer) return f(std::string_view(ascii_lower(s)));
+    for (std::size_t i = 0; i < s.size(); ++i)
+        buffer[i] = s[i] >= 'A' && s[i] <= 'Z' ? static_cast<char>(s[i] - 'A' + 'a') : s[i];
+    return f(std::string_view(buffer, s.size()));
+}
+
 /// Appends the lower-case, accent-free form of the UTF-8 character at `s[i]` to `out` and returns
 /// its length in bytes. Latin-1 and Latin Extended-A letters lose their accents ("É" -> "e",
 /// "ß" -> "ss", "Œ" -> "oe"), Cyrillic capitals become small letters; anything else (CJK, Hangul,
