@@ -247,6 +247,22 @@ TEST(IdPool, FindAllFindsAsFindOneByOne) {
     for (const auto& g : got) EXPECT_FALSE(g);
 }
 
+TEST(UsageBatch, ReferenceNumbersFindAsOneByOne) {
+    usage_batch batch;
+    for (int i = 0; i < 500; ++i)
+        batch.add("R-" + std::to_string(i * 7 % 300), activity_id{0}, "", day(20));
+    std::vector<std::string> texts;
+    for (int i = 0; i < 400; ++i) texts.push_back("R-" + std::to_string(i));
+    const std::vector<std::string_view> ids(texts.begin(), texts.end());
+    std::vector<std::optional<std::uint32_t>> got(ids.size());
+    batch.reference_numbers(ids, got);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        EXPECT_EQ(got[i], batch.reference_number(ids[i])) << ids[i];
+        EXPECT_EQ(got[i].has_value(), i < 300) << ids[i];
+        if (got[i]) EXPECT_EQ(batch.reference_id(*got[i]), ids[i]);
+    }
+}
+
 // Rows added in groups, and batches appended to one another, make the batch the events make
 // one by one.
 TEST(UsageBatch, AddAllAndAppendEqualAddingOneByOne) {

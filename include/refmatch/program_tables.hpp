@@ -18,9 +18,14 @@
 #include <refmatch/usage_ledger.hpp>
 #include <refmatch/vocabulary.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -33,8 +38,17 @@ namespace detail {
 inline std::vector<bool> named_references(const usage_batch& usage,
                                           const std::vector<reference_customer>& references) {
     std::vector<bool> out(usage.reference_count(), false);
-    for (const auto& r : references)
-        if (const auto number = usage.reference_number(r.id)) out[*number] = true;
+    // A group at a time (`reference_numbers`): a million lookups wait for memory side by side.
+    constexpr std::size_t group = 64;
+    std::array<std::string_view, group> ids;
+    std::array<std::optional<std::uint32_t>, group> numbers;
+    for (std::size_t from = 0; from < references.size(); from += group) {
+        const auto n = std::min(group, references.size() - from);
+        for (std::size_t i = 0; i < n; ++i) ids[i] = references[from + i].id;
+        usage.reference_numbers(std::span(ids.data(), n), std::span(numbers.data(), n));
+        for (std::size_t i = 0; i < n; ++i)
+            if (numbers[i]) out[*numbers[i]] = true;
+    }
     return out;
 }
 }  // namespace detail

@@ -127,6 +127,12 @@ public:
     [[nodiscard]] std::optional<std::uint32_t> reference_number(std::string_view id) const {
         return references_.find(id);
     }
+    /// `out[i] = reference_number(ids[i])` for each i, the lookups of a group made together
+    /// (`id_pool::find_all`). O(|ids|) expected.
+    void reference_numbers(std::span<const std::string_view> ids,
+                           std::span<std::optional<std::uint32_t>> out) const {
+        references_.find_all(ids, out);
+    }
 
     /// The events as values, in order. O(n).
     [[nodiscard]] std::vector<usage_event> events() const {
@@ -154,16 +160,15 @@ private:
     // reference's uses listed together, the empty opportunity id of most uses) looked up once.
     static void intern_runs(detail::id_pool& pool, std::span<const row> rows,
                             std::string_view row::*id, std::span<std::uint32_t> numbers) {
+        // Each row compared with the one before once: `numbers` first holds each row's run.
         std::vector<std::string_view> firsts;  // the id of each run
-        for (std::size_t i = 0; i < rows.size(); ++i)
+        for (std::size_t i = 0; i < rows.size(); ++i) {
             if (i == 0 || rows[i].*id != rows[i - 1].*id) firsts.push_back(rows[i].*id);
+            numbers[i] = static_cast<std::uint32_t>(firsts.size() - 1);
+        }
         std::vector<std::uint32_t> first_numbers(firsts.size());
         pool.intern_all(firsts, first_numbers);
-        std::size_t run = 0;
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            if (i > 0 && rows[i].*id != rows[i - 1].*id) ++run;
-            numbers[i] = first_numbers[run];
-        }
+        for (auto& n : numbers) n = first_numbers[n];
     }
 
     friend class usage_ledger;
