@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -294,4 +295,47 @@ TEST(LargeTables, ReferencesReadInPartsKeepFileOrderWhenTheFirstPartIsUnordered)
               "references.csv:" + std::to_string(n + 2) +
                   ": field 'id': expected a reference id not used before (first on line " +
                   std::to_string(n - 100 + 2) + "), got 'R-000100'");
+}
+
+// Fields are looked up from where the last one was found: columns in any order, and a row read
+// after rows of another shape, give the records of the columns in their usual order.
+TEST(LargeTables, ReferenceColumnsInAnyOrderReadAlike) {
+    const auto v = vocab();
+    const std::vector<std::string> names = {
+        "id",       "name", "industry", "products", "country", "size_band",   "status",
+        "consents", "nps",  "csat",     "health",   "owner",   "last_contact"};
+    std::vector<std::vector<std::string>> rows;
+    for (int i = 0; i < 300; ++i) {
+        const auto n = std::to_string(1000 + i);
+        rows.push_back({"R-" + n, "Company " + n, i % 3 ? "52" : "", i % 2 ? "crm" : "",
+                        i % 4 ? "FR" : "", std::to_string(i % 3), i % 5 ? "active" : "paused",
+                        i % 2 ? "sales_call" : "sales_call;quote", std::to_string(i % 11),
+                        std::to_string(i % 101), i % 7 ? "" : "55.5", "Owner " + n,
+                        i % 6 ? "2025-03-04" : ""});
+    }
+    const auto text_in = [&](const std::vector<std::size_t>& order) {
+        std::string text;
+        for (std::size_t c = 0; c < order.size(); ++c) text += (c ? "," : "") + names[order[c]];
+        text += '\n';
+        for (const auto& row : rows) {
+            for (std::size_t c = 0; c < order.size(); ++c) text += (c ? "," : "") + row[order[c]];
+            text += '\n';
+        }
+        return text;
+    };
+    std::vector<std::size_t> order(names.size());
+    for (std::size_t c = 0; c < order.size(); ++c) order[c] = c;
+    std::vector<parse_error> errors;
+    const auto expected = references_of(text_in(order), *v, errors);
+    ASSERT_TRUE(errors.empty()) << errors.front().what();
+    ASSERT_EQ(expected.size(), rows.size());
+    EXPECT_EQ(expected[7].owner, "Owner 1007");
+    EXPECT_EQ(expected[7].signals.health, 55.5);
+    std::mt19937 rng(17);
+    for (int trial = 0; trial < 8; ++trial) {
+        std::shuffle(order.begin(), order.end(), rng);
+        const auto got = references_of(text_in(order), *v, errors);
+        ASSERT_TRUE(errors.empty()) << errors.front().what();
+        EXPECT_EQ(got, expected) << trial;
+    }
 }

@@ -237,9 +237,18 @@ std::string_view name_of(table_kind kind) {
 }
 
 std::string_view flat_record::get(std::string_view name) const {
-    // Called a dozen times per record: compare the length and first letter before the bytes.
-    for (const auto& [n, v] : fields)
-        if (n.size() == name.size() && (n.empty() || n[0] == name[0]) && n == name) return v;
+    // Called a dozen times per record, mostly in the order of the columns: the search starts
+    // after the field found last and wraps round, and compares the length and first letter
+    // before the bytes.
+    const std::size_t count = fields.size();
+    if (next_ >= count) next_ = 0;
+    for (std::size_t k = 0, i = next_; k < count; ++k, i = i + 1 == count ? 0 : i + 1) {
+        const auto& [n, v] = fields[i];
+        if (n.size() == name.size() && (n.empty() || n[0] == name[0]) && n == name) {
+            next_ = i + 1 == count ? 0 : i + 1;
+            return v;
+        }
+    }
     return {};
 }
 

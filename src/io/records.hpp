@@ -69,6 +69,11 @@ struct flat_record {
                                    std::string_view found) const;
     /// Turns a store's validation_error about this record into a parse_error.
     [[nodiscard]] parse_error fail(const validation_error& e) const;
+
+private:
+    // Where `get` starts looking: after the field it found last (one record is read by one
+    // thread at a time).
+    mutable std::size_t next_ = 0;
 };
 
 product build_product(const flat_record& r);
