@@ -12,11 +12,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace refmatch::cli {
@@ -133,17 +135,52 @@ int run_stats(const stats_options& o) {
     std::vector<std::size_t> consenting(activity_count), consenting_active(activity_count),
         at_quota(activity_count), cooling(activity_count), headroom(activity_count);
     std::size_t total = 0;
-    p->references.for_each([&](const stored_reference& s) {
-        ++total;
-        const auto& r = s.record();
-        ++by_status[r.status];
-        ++sector_count[s.codes.industry == taxonomy::npos
-                           ? taxonomy::npos
-                           : v.industries.ancestor_at_depth(s.codes.industry, 1)];
-        ++region_count[s.codes.geography == taxonomy::npos
-                           ? taxonomy::npos
-                           : v.geography.ancestor_at_depth(s.codes.geography, 1)];
+    double pipeline = 0;
+    std::size_t prospects = 0;
+    // The records are counted on a second thread while this one counts the utilisation rows
+    // (the stores and the ledger take any number of readers).
+    std::exception_ptr counting_error;
+    std::thread counting([&] {
+        try {
+            p->references.for_each([&](const stored_reference& s) {
+                ++total;
+                ++by_status[s.status()];
+                ++sector_count[s.codes.industry == taxonomy::npos
+                                   ? taxonomy::npos
+                                   : v.industries.ancestor_at_depth(s.codes.industry, 1)];
+                ++region_count[s.codes.geography == taxonomy::npos
+                                   ? taxonomy::npos
+                                   : v.geography.ancestor_at_depth(s.codes.geography, 1)];
+            });
+            p->prospects.for_each([&](const stored_prospect& s) {
+                ++prospects;
+                pipeline += s.record().deal_value;
+            });
+        } catch (...) {
+            counting_error = std::current_exception();
+        }
     });
+    // Consent and quota counts from the utilisation rows (`refmatch utilisation` lists them),
+    // with the live holds: the headroom agrees with the matches.
+    utilisation_options uo;
+    uo.holds = holds.get();
+    // Visited, not collected: a million references make several million rows.
+    try {
+        for_each_utilisation(*p, now, uo, [&](const utilisation_row& row) {
+            const auto a = row.quota.activity.value;
+            ++consenting[a];
+            if (row.status != reference_status::active) return;
+            ++consenting_active[a];
+            if (row.quota.at_limit) ++at_quota[a];
+            if (row.quota.cooling_down) ++cooling[a];
+            if (!row.quota.at_limit && !row.quota.cooling_down) ++headroom[a];
+        });
+    } catch (...) {
+        counting.join();
+        throw;
+    }
+    counting.join();
+    if (counting_error) std::rethrow_exception(counting_error);
     const auto labelled = [](const taxonomy& t, const auto& counts, const char* none) {
         std::map<std::string, std::size_t> out;
         for (const auto& [node, n] : counts)
@@ -152,27 +189,6 @@ int run_stats(const stats_options& o) {
     };
     const auto by_sector = labelled(v.industries, sector_count, "(no industry)");
     const auto by_region = labelled(v.geography, region_count, "(no country)");
-    // Consent and quota counts from the utilisation rows (`refmatch utilisation` lists them),
-    // with the live holds: the headroom agrees with the matches.
-    utilisation_options uo;
-    uo.holds = holds.get();
-    // Visited, not collected: a million references make several million rows.
-    for_each_utilisation(*p, now, uo, [&](const utilisation_row& row) {
-        const auto a = row.quota.activity.value;
-        ++consenting[a];
-        if (row.status != reference_status::active) return;
-        ++consenting_active[a];
-        if (row.quota.at_limit) ++at_quota[a];
-        if (row.quota.cooling_down) ++cooling[a];
-        if (!row.quota.at_limit && !row.quota.cooling_down) ++headroom[a];
-    });
-
-    double pipeline = 0;
-    std::size_t prospects = 0;
-    p->prospects.for_each([&](const stored_prospect& s) {
-        ++prospects;
-        pipeline += s.record().deal_value;
-    });
 
     std::cout << "Program " << o.program << '\n';
     std::cout << "  references     " << total << '\n';
