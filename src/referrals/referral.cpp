@@ -1,5 +1,6 @@
 // Names of the model's enumerations as the files write them, and domain normalisation.
 
+#include <refmatch/detail/text.hpp>
 #include <refmatch/referrals/referral.hpp>
 
 #include <array>
@@ -47,10 +48,6 @@ constexpr std::array<std::pair<check_level, std::string_view>, 3> levels{
     {{check_level::pass, "pass"},
      {check_level::review, "review"},
      {check_level::reject, "reject"}}};
-
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
 
 }  // namespace
 
@@ -106,7 +103,7 @@ std::string normalise_domain(std::string_view d) {
     if (const auto slash = d.find('/'); slash != std::string_view::npos) d = d.substr(0, slash);
     std::string out;
     out.reserve(d.size());
-    for (const char c : d) out += lower(c);
+    for (const char c : d) out += refmatch::detail::ascii_lower(c);
     if (out.starts_with("www.")) out.erase(0, 4);
     return out;
 }

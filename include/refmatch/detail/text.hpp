@@ -23,10 +23,13 @@ struct string_hash {
 template <class T>
 using string_map = std::unordered_map<std::string, T, string_hash, std::equal_to<>>;
 
+inline char ascii_lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 inline std::string ascii_lower(std::string_view s) {
     std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    for (char& c : out) c = ascii_lower(c);
     return out;
 }
 
@@ -36,8 +39,7 @@ template <class F>
 decltype(auto) with_ascii_lower(std::string_view s, F&& f) {
     char buffer[64];
     if (s.size() > sizeof buffer) return f(std::string_view(ascii_lower(s)));
-    for (std::size_t i = 0; i < s.size(); ++i)
-        buffer[i] = s[i] >= 'A' && s[i] <= 'Z' ? static_cast<char>(s[i] - 'A' + 'a') : s[i];
+    for (std::size_t i = 0; i < s.size(); ++i) buffer[i] = ascii_lower(s[i]);
     return f(std::string_view(buffer, s.size()));
 }
 
@@ -48,7 +50,7 @@ decltype(auto) with_ascii_lower(std::string_view s, F&& f) {
 inline std::size_t append_folded(std::string& out, std::string_view s, std::size_t i) {
     const auto b0 = static_cast<unsigned char>(s[i]);
     if (b0 < 0x80) {
-        out += (b0 >= 'A' && b0 <= 'Z') ? static_cast<char>(b0 - 'A' + 'a') : static_cast<char>(b0);
+        out += ascii_lower(s[i]);
         return 1;
     }
     if ((b0 & 0xE0) == 0xC0 && i + 1 < s.size()) {
