@@ -99,6 +99,45 @@ TEST(ReferenceStore, RejectsDuplicateId) {
     EXPECT_EQ(s.at("R1").industry, "5112");
 }
 
+// `check` is `resolve` keeping nothing: the same codes pass, and each bad one fails with the
+// same message, checked in the same order (industry, country, products, size).
+TEST(Vocabulary, CheckAcceptsAndRejectsAsResolve) {
+    const auto v = test_support::small_vocabulary();
+    struct codes {
+        std::string industry, country;
+        std::vector<std::string> products;
+        size_band size;
+    };
+    const std::vector<codes> cases = {{"5112", "de", {"crm", "erp", "crm"}, 2},
+                                      {"", "", {}, std::nullopt},
+                                      {"Fintech", "DE", {"crm"}, 1},
+                                      {"51", "Atlantis", {"crm"}, 1},
+                                      {"51", "DE", {"crm", "nope"}, 1},
+                                      {"51", "DE", {"crm"}, 99},
+                                      {"Fintech", "Atlantis", {"nope"}, 99},
+                                      {"51", "Europe", {"hr", "bi"}, std::nullopt}};
+    for (const auto& c : cases) {
+        const auto outcome = [&](auto&& call) -> std::string {
+            try {
+                call();
+            } catch (const validation_error& e) {
+                return e.what();
+            }
+            return "ok";
+        };
+        const std::string resolved = outcome(
+            [&] { (void)v->resolve("record 'X'", c.industry, c.country, c.products, c.size); });
+        const std::string checked =
+            outcome([&] { v->check("record 'X'", c.industry, c.country, c.products, c.size); });
+        EXPECT_EQ(checked, resolved) << c.industry << " " << c.country;
+    }
+    // The first case passes; its products come back sorted and once each.
+    const auto r =
+        v->resolve("record 'X'", "5112", "de", std::vector<std::string>{"erp", "crm", "erp"}, 2);
+    EXPECT_EQ(r.products, (std::vector<product_catalog::index_type>{*v->products.find("crm"),
+                                                                    *v->products.find("erp")}));
+}
+
 TEST(ReferenceStore, RejectsUnknownCodesNamingTheField) {
     reference_store s(test_support::small_vocabulary());
     try {

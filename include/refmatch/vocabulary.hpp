@@ -14,7 +14,9 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace refmatch {
@@ -49,19 +51,47 @@ struct vocabulary {
                                          std::string_view country,
                                          std::span<const std::string> product_ids,
                                          size_band size) const {
+        resolved_codes out;
+        out.products.reserve(product_ids.size());
+        std::tie(out.industry, out.geography) =
+            resolve_each(subject, industry, country, product_ids, size,
+                         [&](product_catalog::index_type p) { out.products.push_back(p); });
+        std::sort(out.products.begin(), out.products.end());
+        out.products.erase(std::unique(out.products.begin(), out.products.end()),
+                           out.products.end());
+        return out;
+    }
+
+    /// Checks the codes of a record as `resolve` does, keeping nothing (a loader checks every
+    /// record it reads; the store resolves them when they are added).
+    /// @throws validation_error as `resolve`.
+    template <class Subject>
+    void check(const Subject& subject, std::string_view industry, std::string_view country,
+               std::span<const std::string> product_ids, size_band size) const {
+        (void)resolve_each(subject, industry, country, product_ids, size,
+                           [](product_catalog::index_type) {});
+    }
+
+private:
+    // The rule of `resolve` and `check`: the industry and geography nodes, each product's index
+    // to `on_product` in the order given.
+    template <class Subject, class OnProduct>
+    std::pair<taxonomy::node_id, taxonomy::node_id> resolve_each(
+        const Subject& subject, std::string_view industry, std::string_view country,
+        std::span<const std::string> product_ids, size_band size, OnProduct&& on_product) const {
         const auto named = [&subject]() -> std::string {
             if constexpr (std::is_invocable_v<const Subject&>)
                 return subject();
             else
                 return subject;
         };
-        resolved_codes out;
+        std::pair<taxonomy::node_id, taxonomy::node_id> nodes{taxonomy::npos, taxonomy::npos};
         if (!industry.empty()) {
             const auto n = industries.find(industry);
             if (!n)
                 throw validation_error(named(), "industry", "a " + industries.name() + " code",
                                        std::string(industry));
-            out.industry = *n;
+            nodes.first = *n;
         }
         if (!country.empty()) {
             const auto n = geography.find(country);
@@ -69,23 +99,19 @@ struct vocabulary {
                 throw validation_error(named(), "country",
                                        "a country or region of " + geography.name(),
                                        std::string(country));
-            out.geography = *n;
+            nodes.second = *n;
         }
-        out.products.reserve(product_ids.size());
         for (const auto& id : product_ids) {
             const auto p = products.find(id);
             if (!p)
                 throw validation_error(named(), "products", "a product id of the catalogue", id);
-            out.products.push_back(*p);
+            on_product(*p);
         }
-        std::sort(out.products.begin(), out.products.end());
-        out.products.erase(std::unique(out.products.begin(), out.products.end()),
-                           out.products.end());
         if (size && *size >= sizes.count())
             throw validation_error(named(), "size_band",
                                    "a band 0.." + std::to_string(sizes.count() - 1),
                                    std::to_string(*size));
-        return out;
+        return nodes;
     }
 };
 

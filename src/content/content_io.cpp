@@ -72,7 +72,7 @@ content::content_item build_content(const flat_record& r, const vocabulary& v) {
         if (!n) throw r.fail("uses", "a whole number >= 0", uses);
         c.uses = *n;
     }
-    (void)v.resolve("content '" + c.id + "'", c.industry, c.country, c.products, c.size);
+    v.check("content '" + c.id + "'", c.industry, c.country, c.products, c.size);
     return c;
 }
 

@@ -72,7 +72,7 @@ inline void check_outcomes(std::span<const opportunity_outcome> outcomes, const 
         if (o.created && o.closed && *o.created > *o.closed)
             throw validation_error(subject, "created", "a day on or before the close date",
                                    format_date(*o.created));
-        (void)v.resolve(subject, o.industry, o.country, {}, o.size);
+        v.check(subject, o.industry, o.country, {}, o.size);
     }
 }
 
