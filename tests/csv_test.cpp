@@ -339,3 +339,86 @@ TEST(LargeTables, ReferenceColumnsInAnyOrderReadAlike) {
         EXPECT_EQ(got, expected) << trial;
     }
 }
+
+// The reader's word-at-a-time scans, against byte loops: every length, alignment and byte.
+TEST(CsvText, CountsAndPrintableChecksAgreeWithByteLoops) {
+    std::mt19937 rng(11);
+    const char probes[] = {'\n', '"', ',', '\0', '\x7F', '\x80', '\xFF', ' '};
+    const std::string bytes = std::string("\n\",;\r\t\x1F\x7F\x80\xC3\xA9\xFF", 13) + "abcXYZ ~";
+    std::string buffer(200, ' ');
+    for (int round = 0; round < 4000; ++round) {
+        for (auto& c : buffer) c = bytes[rng() % bytes.size()];
+        const std::size_t at = rng() % 16, size = rng() % 150;
+        const std::string_view s(buffer.data() + at, size);
+        for (const char probe : probes)
+            ASSERT_EQ(refmatch::detail::count_byte(s, probe),
+                      static_cast<std::size_t>(std::count(s.begin(), s.end(), probe)))
+                << "round " << round;
+        const std::string_view plain = s.substr(0, rng() % (s.size() + 1));
+        const bool printable = std::all_of(plain.begin(), plain.end(), [](char c) {
+            return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7F;
+        });
+        ASSERT_EQ(refmatch::detail::printable_ascii(plain), printable) << "round " << round;
+    }
+    // Long runs of one byte: each word's counts are added up before they overflow.
+    for (const std::size_t n : {0, 7, 8, 2039, 2040, 2041, 100000}) {
+        const std::string run(n, '\n');
+        EXPECT_EQ(refmatch::detail::count_byte(run, '\n'), n);
+        EXPECT_EQ(refmatch::detail::count_byte(run, 'x'), 0u);
+        EXPECT_TRUE(refmatch::detail::printable_ascii(std::string(n, '~')));
+    }
+    EXPECT_TRUE(refmatch::detail::printable_ascii({}));
+}
+
+// Fields of every length up to a few words, with the bytes that end a plain field at every
+// position: read back as written, and a row is `printable` exactly when all of it is printable
+// ASCII with no doubled quote (whose field is unescaped elsewhere).
+TEST(CsvRows, FieldsOfEveryLengthReadAsWrittenAndPrintableRowsAreMarked) {
+    std::mt19937 rng(5);
+    const std::string alphabet = "abcdefgh ;-.:/~,\"\n\xC3\xA9";  // the last two bytes: one é
+    for (int round = 0; round < 300; ++round) {
+        std::string text = "a,b,c,d\n";
+        std::vector<std::vector<std::string>> written;
+        std::vector<bool> printable;
+        for (int row = 0, rows = 1 + static_cast<int>(rng() % 20); row < rows; ++row) {
+            std::vector<std::string> fields;
+            bool plain_row = true;
+            for (int f = 0; f < 4; ++f) {
+                std::string field;
+                for (std::size_t k = 0, n = rng() % 24; k < n; ++k) {
+                    const std::size_t pick = rng() % (alphabet.size() - 1);
+                    field += pick == alphabet.size() - 2 ? std::string("\xC3\xA9")
+                                                         : std::string(1, alphabet[pick]);
+                }
+                const bool quoted =
+                    field.find_first_of(",\"\n") != std::string::npos || rng() % 5 == 0;
+                if (field.find_first_of("\"\n") != std::string::npos ||
+                    field.find('\xC3') != std::string::npos)
+                    plain_row = false;
+                if (f) text += ',';
+                if (quoted) {
+                    text += '"';
+                    for (const char c : field)
+                        text += c == '"' ? std::string("\"\"") : std::string(1, c);
+                    text += '"';
+                } else {
+                    text += field;
+                }
+                fields.push_back(field);
+            }
+            text += rng() % 2 ? "\n" : "\r\n";
+            written.push_back(fields);
+            printable.push_back(plain_row);
+        }
+        std::vector<std::vector<std::string>> read;
+        std::vector<bool> marked;
+        refmatch::detail::read_csv(
+            text, "t.csv", [](csv_row&) {},
+            [&](csv_row& r) {
+                read.emplace_back(r.fields.begin(), r.fields.end());
+                marked.push_back(r.printable);
+            });
+        ASSERT_EQ(read, written) << "round " << round;
+        ASSERT_EQ(marked, printable) << "round " << round;
+    }
+}

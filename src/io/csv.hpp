@@ -10,6 +10,8 @@
 #include <refmatch/progress.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <span>
@@ -24,6 +26,9 @@ namespace refmatch::detail {
 struct csv_row {
     std::size_t line = 0;
     std::vector<std::string_view> fields;
+    /// Every byte of the row is printable ASCII (set by the reader): its fields need no UTF-8
+    /// or control-character check.
+    bool printable = false;
 };
 
 /// Parses `text` (named `file` in messages). The first non-blank row goes to `on_header`, each
@@ -67,6 +72,52 @@ bool read_csv_chunk(std::string_view text, const csv_chunk& chunk, const std::st
 /// The first invalid UTF-8 position in `s`, or nullopt when it is valid (overlong forms,
 /// surrogates and code points above U+10FFFF are invalid).
 [[nodiscard]] std::optional<std::size_t> invalid_utf8(std::string_view s);
+
+/// How many bytes of `s` equal `c`: the count of line feeds and quotes that cutting a large file
+/// into chunks needs, eight bytes at a time.
+[[nodiscard]] inline std::size_t count_byte(std::string_view s, char c) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101ull, low7 = 0x7F7F7F7F7F7F7F7Full;
+    const std::uint64_t pattern = static_cast<unsigned char>(c) * ones;
+    std::size_t count = 0, i = 0;
+    while (i + 8 <= s.size()) {
+        // Bytes of `sums` count one each per word: at most 255 words before they are added up.
+        std::uint64_t sums = 0;
+        for (int k = 0; k < 255 && i + 8 <= s.size(); ++k, i += 8) {
+            std::uint64_t w;
+            std::memcpy(&w, s.data() + i, 8);
+            const std::uint64_t t = w ^ pattern;  // a zero byte where w has c
+            // The high bit of each byte of ~(((t & low7) + low7) | t | low7) is set exactly
+            // where that byte of t is zero (no carry leaves a byte).
+            sums += (~(((t & low7) + low7) | t | low7)) >> 7;
+        }
+        const std::uint64_t pairs =
+            (sums & 0x00FF00FF00FF00FFull) + ((sums >> 8) & 0x00FF00FF00FF00FFull);
+        count += static_cast<std::size_t>((pairs * 0x0001000100010001ull) >> 48);
+    }
+    for (; i < s.size(); ++i) count += s[i] == c;
+    return count;
+}
+
+/// Whether every byte of `s` is printable ASCII (0x20-0x7E): valid UTF-8 without a control
+/// character. Eight bytes at a time, since most fields of most files are.
+[[nodiscard]] inline bool printable_ascii(std::string_view s) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    // Per byte b of a word w: b < 0x20 sets the high bit of (b - 0x20) & ~b, b >= 0x7F that of
+    // (b + 1) | b. A borrow or carry only ever spreads from a byte that is itself flagged.
+    const auto bad = [](std::uint64_t w) {
+        return (((w - 0x20 * ones) & ~w) | (w + ones) | w) & high;
+    };
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + i, 8);
+        if (bad(w)) return false;
+    }
+    if (i == s.size()) return true;
+    std::uint64_t w = 0x20 * ones;  // the tail, padded with spaces
+    std::memcpy(&w, s.data() + i, s.size() - i);
+    return !bad(w);
+}
 
 /// Whether `s` holds a control character other than tab, line feed and carriage return (a NUL
 /// in a name, say): no field of a table may.
