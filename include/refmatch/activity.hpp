@@ -75,8 +75,11 @@ public:
     [[nodiscard]] std::optional<activity_id> find(std::string_view name) const {
         // Names are stored lower-case, as files usually write them: try them as given first
         // (a few comparisons, no copy; a loader asks this for every usage event).
-        for (std::size_t i = 0; i < names_.size() && i < 32; ++i)
-            if (names_[i] == name) return activity_id{static_cast<std::uint16_t>(i)};
+        for (std::size_t i = 0; i < names_.size() && i < 32; ++i) {
+            const std::string& n = names_[i];
+            if (n.size() == name.size() && !n.empty() && n[0] == name[0] && n == name)
+                return activity_id{static_cast<std::uint16_t>(i)};
+        }
         const auto it = by_name_.find(detail::ascii_lower(name));
         if (it == by_name_.end()) return std::nullopt;
         return it->second;

@@ -238,13 +238,16 @@ std::string_view name_of(table_kind kind) {
 
 std::string_view flat_record::get(std::string_view name) const {
     // Called a dozen times per record, mostly in the order of the columns: the search starts
-    // after the field found last and wraps round, and compares the length and first letter
-    // before the bytes.
+    // after the field found last and wraps round, and compares the length, the address and the
+    // first letter before the bytes.
     const std::size_t count = fields.size();
     if (next_ >= count) next_ = 0;
     for (std::size_t k = 0, i = next_; k < count; ++k, i = i + 1 == count ? 0 : i + 1) {
         const auto& [n, v] = fields[i];
-        if (n.size() == name.size() && (n.empty() || n[0] == name[0]) && n == name) {
+        // The readers ask with the literals the column specs are made of: most often the very
+        // same bytes, which spares the comparison.
+        if (n.size() == name.size() &&
+            (n.data() == name.data() || ((n.empty() || n[0] == name[0]) && n == name))) {
             next_ = i + 1 == count ? 0 : i + 1;
             return v;
         }
@@ -318,11 +321,13 @@ reference_customer build_reference(const flat_record& r, const vocabulary& v) {
         c.consents.reserve(
             static_cast<std::size_t>(std::count(consents.begin(), consents.end(), ';')) + 1);
     for_each_list_item(consents, [&](std::string_view item) {
-        auto consent = parse_consent(r, item, v.activities);
-        if (c.consents_to(consent.activity))
+        // Parsed where it is kept (a consent built aside and copied in is read back before its
+        // parts are written, a stall on every one).
+        const auto& consent = c.consents.emplace_back(parse_consent(r, item, v.activities));
+        if (std::any_of(c.consents.begin(), c.consents.end() - 1,
+                        [&](const activity_consent& e) { return e.activity == consent.activity; }))
             throw r.fail("consents", "each activity once",
                          v.activities.name(consent.activity) + " twice");
-        c.consents.push_back(consent);
     });
     if (const auto nps = trim(r.get("nps")); !nps.empty()) {
         const auto n = parse_uint(nps);
@@ -343,7 +348,7 @@ reference_customer build_reference(const flat_record& r, const vocabulary& v) {
     try {
         // As for prospects: r.fail(e) words the message from the field, not the subject.
         static const std::string subject = "reference";
-        (void)v.resolve(subject, c.industry, c.country, c.products, c.size);
+        v.check(subject, c.industry, c.country, c.products, c.size);
     } catch (const validation_error& e) {
         throw r.fail(e);
     }
@@ -374,7 +379,7 @@ prospect build_prospect(const flat_record& r, const vocabulary& v) {
         // r.fail(e) words the message from the field, expected and found, not the subject:
         // a fixed subject spares building one per record.
         static const std::string subject = "prospect";
-        (void)v.resolve(subject, p.industry, p.country, p.products, p.size);
+        v.check(subject, p.industry, p.country, p.products, p.size);
     } catch (const validation_error& e) {
         throw r.fail(e);
     }

@@ -155,8 +155,7 @@ void put_json_field(json& object, std::string_view name, const std::string& text
 
 std::size_t line_of_offset(std::string_view text, std::size_t offset) {
     offset = std::min(offset, text.size());
-    return 1 + static_cast<std::size_t>(std::count(
-                   text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+    return 1 + detail::count_byte(text.substr(0, offset), '\n');
 }
 
 // How deep a table's JSON may nest: a record is three levels down and a consent five; far
@@ -376,6 +375,11 @@ public:
     flat_record& of(const csv_row& row) {
         record_.line = row.line;
         columns_.check_width(row);
+        if (row.printable) {  // the reader found it all printable ASCII: nothing to check
+            for (std::size_t f = 0; f < positions_.size(); ++f)
+                record_.fields[f].second = row.fields[positions_[f]];
+            return record_;
+        }
         for (std::size_t f = 0; f < positions_.size(); ++f) {
             auto& [name, value] = record_.fields[f];
             value = columns_.get(row, positions_[f], name);  // get() checks the UTF-8
@@ -660,8 +664,7 @@ bool read_csv_parallel(table_kind kind, std::string_view text, const read_option
             // and the others' join them there (see `combine`).
             const auto& last = i == 0 ? chunks.back() : chunks[i];
             const auto rows = text.substr(chunks[i].begin, last.end - chunks[i].begin);
-            out.records.expect(
-                static_cast<std::size_t>(std::count(rows.begin(), rows.end(), '\n')) + 1);
+            out.records.expect(detail::count_byte(rows, '\n') + 1);
         }
         try {
             out.lines_ok = detail::read_csv_chunk(
@@ -707,20 +710,34 @@ bool read_csv_parallel(table_kind kind, std::string_view text, const read_option
     return true;
 }
 
+// Converts to what `f()` returns: `emplace_back(made_by{f})` constructs that in its slot
+// straight from the call, with no move.
+template <class F>
+struct made_by {
+    F& f;
+    operator std::invoke_result_t<F&>() const { return f(); }
+};
+
 // A chunk of records with the line each came from. Its room is made for the rows its text can
 // hold before it is read (`expect`), so that no record moves while the chunk fills.
 template <class T>
 struct lined {
     std::vector<std::size_t> lines;
     std::vector<T> records;
+    bool ascending = true;  // each record's id after the one before (told while the chunk fills)
 
     void expect(std::size_t rows) {
         lines.reserve(rows);
         records.reserve(rows);
     }
-    void add(std::size_t line, T&& record) {
+    // Builds the record of `line` in its slot (`build()` returns it), with no move: a record
+    // that fails to build adds nothing.
+    template <class Build>
+    void add(std::size_t line, Build&& build) {
+        records.emplace_back(made_by<std::remove_reference_t<Build>>{build});
         lines.push_back(line);
-        records.push_back(std::move(record));
+        if (const auto n = records.size(); n > 1 && ascending)
+            ascending = records[n - 2].id < records[n - 1].id;
     }
     [[nodiscard]] std::size_t size() const noexcept { return records.size(); }
 };
@@ -750,27 +767,30 @@ struct unique_records {
 
     const char* noun;  // "reference", "prospect"
     std::vector<T> out;
-    std::vector<detail::record_place> places;  // of out[i], while ids ascend
+    // Where each of `out` was, while ids ascend: the lines of a chunk taken whole, then places.
+    std::vector<std::size_t> whole_lines;
+    std::vector<detail::record_place> places;
     std::unordered_map<std::string, detail::record_place> seen;
     bool ascending = true;
 
     void reserve(std::size_t rows) {
         out.reserve(rows);
-        places.reserve(rows);
+        places.reserve(rows - std::min(rows, whole_lines.size()));
     }
     // The records of the first chunk of a file, with no error among them: when their ids ascend
     // (a file written by refmatch), the chunk's vector becomes the result as it is, with no
-    // record moved. Returns false, having taken nothing, otherwise.
+    // record moved, and its lines say where each was. Returns false, having taken nothing,
+    // otherwise.
     bool take_whole(lined<T>& chunk) {
-        if (!out.empty()) return false;
-        for (std::size_t i = 1; i < chunk.size(); ++i)
-            if (!(chunk.records[i - 1].id < chunk.records[i].id)) return false;
-        places.clear();
-        places.reserve(chunk.size());
-        for (const auto line : chunk.lines) places.push_back({line, 0, {}, false});
+        if (!out.empty() || !chunk.ascending) return false;
         out = std::move(chunk.records);
+        whole_lines = std::move(chunk.lines);
         chunk = lined<T>();
         return true;
+    }
+    [[nodiscard]] detail::record_place place_of(std::size_t i) const {
+        if (i < whole_lines.size()) return {whole_lines[i], 0, {}, false};
+        return places[i - whole_lines.size()];
     }
     void add(T&& x, const flat_record& r) {
         if (ascending) {
@@ -779,10 +799,11 @@ struct unique_records {
                 out.push_back(std::move(x));
                 return;
             }
-            if (out.back().id == x.id) throw duplicate(x, r, places.back());
+            if (out.back().id == x.id) throw duplicate(x, r, place_of(out.size() - 1));
             ascending = false;
             seen.reserve(out.size() * 2);
-            for (std::size_t i = 0; i < out.size(); ++i) seen.emplace(out[i].id, places[i]);
+            for (std::size_t i = 0; i < out.size(); ++i) seen.emplace(out[i].id, place_of(i));
+            std::vector<std::size_t>().swap(whole_lines);
             std::vector<detail::record_place>().swap(places);
         }
         if (const auto [it, fresh] = seen.emplace(x.id, r.place()); !fresh)
@@ -820,7 +841,7 @@ std::vector<T> read_unique(const char* noun, table_kind kind, std::string_view t
     if (format == file_format::csv &&
         read_csv_parallel<lined<T>>(
             kind, text, options,
-            [&](lined<T>& chunk, flat_record& r) { chunk.add(r.line, build(r)); },
+            [&](lined<T>& chunk, flat_record& r) { chunk.add(r.line, [&] { return build(r); }); },
             [&](lined<T>& chunk, const std::vector<parse_error>& errors, const auto& on_error,
                 const std::string& file, std::size_t total) {
                 if (errors.empty() && result.take_whole(chunk)) return;
