@@ -150,13 +150,14 @@ std::optional<std::uint32_t> parse_days(std::string_view s) {
     return static_cast<std::uint32_t>(*n);
 }
 
-// "sales_call" or "case_study:2/365/90" ("-" or nothing for max_uses means no limit).
-activity_consent parse_consent(const flat_record& r, std::string_view item,
-                               const activity_catalog& activities) {
+// "sales_call" or "case_study:2/365/90" ("-" or nothing for max_uses means no limit), read
+// into `c`: a consent in its place in the record (one built aside and copied in is read back
+// before its parts are written, a stall on every one).
+void read_consent(const flat_record& r, std::string_view item, const activity_catalog& activities,
+                  activity_consent& c) {
     const auto colon = item.find(':');
-    activity_consent c;
     c.activity = parse_activity(r, "consents", trim(item.substr(0, colon)), activities);
-    if (colon == std::string_view::npos) return c;
+    if (colon == std::string_view::npos) return;
     const auto spec = item.substr(colon + 1);
     const auto s1 = spec.find('/');
     const auto s2 = s1 == std::string_view::npos ? s1 : spec.find('/', s1 + 1);
@@ -169,7 +170,7 @@ activity_consent parse_consent(const flat_record& r, std::string_view item,
     const auto max_text = trim(spec.substr(0, s1));
     const auto window = parse_days(trim(spec.substr(s1 + 1, s2 - s1 - 1)));
     const auto cooldown = parse_days(trim(spec.substr(s2 + 1)));
-    quota_limit limit;
+    auto& limit = c.limit.emplace();
     if (!max_text.empty() && max_text != "-") {
         const auto m = parse_days(max_text);
         if (!m || *m == 0) throw bad();
@@ -178,8 +179,6 @@ activity_consent parse_consent(const flat_record& r, std::string_view item,
     if (!window || *window == 0 || !cooldown) throw bad();
     limit.window_days = *window;
     limit.cooldown_days = *cooldown;
-    c.limit = limit;
-    return c;
 }
 
 std::string optional_number(const std::optional<double>& x) {
@@ -321,9 +320,8 @@ reference_customer build_reference(const flat_record& r, const vocabulary& v) {
         c.consents.reserve(
             static_cast<std::size_t>(std::count(consents.begin(), consents.end(), ';')) + 1);
     for_each_list_item(consents, [&](std::string_view item) {
-        // Parsed where it is kept (a consent built aside and copied in is read back before its
-        // parts are written, a stall on every one).
-        const auto& consent = c.consents.emplace_back(parse_consent(r, item, v.activities));
+        auto& consent = c.consents.emplace_back();
+        read_consent(r, item, v.activities, consent);
         if (std::any_of(c.consents.begin(), c.consents.end() - 1,
                         [&](const activity_consent& e) { return e.activity == consent.activity; }))
             throw r.fail("consents", "each activity once",
