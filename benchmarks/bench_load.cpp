@@ -142,8 +142,12 @@ void BM_ParseReferences(benchmark::State& state) {
     state.counters["records"] = static_cast<double>(f.references.size());
     state.counters["free_ms"] = freeing / static_cast<double>(state.iterations());
 }
-BENCHMARK(BM_ParseReferences<file_format::csv>)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime();
-BENCHMARK(BM_ParseReferences<file_format::json>)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime();
+BENCHMARK(BM_ParseReferences<file_format::csv>)
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime();
+BENCHMARK(BM_ParseReferences<file_format::json>)
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime();
 
 // Usage as load_program reads it: straight into a batch for the ledger.
 template <file_format Format>
