@@ -14,11 +14,6 @@
 namespace refmatch::detail {
 namespace {
 
-std::size_t line_at(std::string_view text, std::size_t offset) {
-    offset = std::min(offset, text.size());
-    return 1 + count_byte(text.substr(0, offset), '\n');
-}
-
 // Bytes that end an unquoted field's run of plain characters.
 constexpr std::array<bool, 256> special_bytes = [] {
     std::array<bool, 256> t{};
@@ -90,12 +85,13 @@ rows_end read_rows(std::string_view text, std::size_t pos, std::size_t end, std:
     constexpr std::size_t progress_step = std::size_t{1} << 20;
     std::size_t next_progress = progress_step;
     const auto fail = [&](std::size_t offset) {
-        throw parse_error(file, line_at(text, offset), "", "well-formed CSV (RFC 4180 quoting)",
-                          "a stray quote");
+        throw parse_error(file, line_of_offset(text, offset), "",
+                          "well-formed CSV (RFC 4180 quoting)", "a stray quote");
     };
     // Reported where the quote opens: the line of the end of the text is rarely the culprit's.
     const auto unterminated = [&](std::size_t offset) {
-        throw parse_error(file, line_at(text, offset), "", "well-formed CSV (RFC 4180 quoting)",
+        throw parse_error(file, line_of_offset(text, offset), "",
+                          "well-formed CSV (RFC 4180 quoting)",
                           "a quote opened here and never closed");
     };
     const char* const data = text.data();

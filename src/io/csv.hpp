@@ -9,6 +9,7 @@
 #include <refmatch/error.hpp>
 #include <refmatch/progress.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -96,6 +97,12 @@ bool read_csv_chunk(std::string_view text, const csv_chunk& chunk, const std::st
     }
     for (; i < s.size(); ++i) count += s[i] == c;
     return count;
+}
+
+/// The line (1-based) of byte `offset` of `text`, for a message about what is there.
+[[nodiscard]] inline std::size_t line_of_offset(std::string_view text,
+                                                std::size_t offset) noexcept {
+    return 1 + count_byte(text.substr(0, std::min(offset, text.size())), '\n');
 }
 
 /// Whether every byte of `s` is printable ASCII (0x20-0x7E): valid UTF-8 without a control

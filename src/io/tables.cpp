@@ -153,11 +153,6 @@ void put_json_field(json& object, std::string_view name, const std::string& text
     }
 }
 
-std::size_t line_of_offset(std::string_view text, std::size_t offset) {
-    offset = std::min(offset, text.size());
-    return 1 + detail::count_byte(text.substr(0, offset), '\n');
-}
-
 // How deep a table's JSON may nest: a record is three levels down and a consent five; far
 // deeper input is rejected before it is built (deep values would exhaust the stack where they
 // are copied, compared or quoted).
@@ -275,8 +270,8 @@ private:
     }
     void fail(std::size_t position, std::string expected, std::string_view found, bool inner) {
         if (error) return;
-        error.emplace(file_, line_of_offset(text_, position ? position - 1 : 0), path(inner),
-                      std::move(expected), printable(found));
+        error.emplace(file_, detail::line_of_offset(text_, position ? position - 1 : 0),
+                      path(inner), std::move(expected), printable(found));
     }
 
     nlohmann::detail::json_sax_dom_parser<json> dom_;
