@@ -65,7 +65,7 @@ struct use_maker {
     std::vector<std::string> ids;
     std::mt19937_64 rng;
     use_maker(const program& p, std::uint64_t seed) : rng(seed) {
-        p.references.for_each([&](const auto& r) { ids.push_back(r.id()); });
+        p.references.for_each([&](const auto& r) { ids.emplace_back(r.id()); });
     }
     usage_event operator()() {
         return {ids[rng() % ids.size()], activity_id{static_cast<std::uint16_t>(rng() % 12)},

@@ -458,7 +458,7 @@ TEST(DatabaseWrites, HistoryOfAReferenceIsItsRowsOfTheWholeLedger) {
     database db(path);
     const auto p = db.program();
     std::vector<std::string> ids;
-    p->references.for_each([&](const auto& r) { ids.push_back(r.id()); });
+    p->references.for_each([&](const auto& r) { ids.emplace_back(r.id()); });
     std::mt19937_64 rng(11);
     std::vector<usage_event> batch(10000);
     for (int i = 0; i < 15; ++i) {

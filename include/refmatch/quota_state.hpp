@@ -9,9 +9,11 @@
 #include <refmatch/date.hpp>
 #include <refmatch/quota.hpp>
 #include <refmatch/reference.hpp>
+#include <refmatch/reference_batch.hpp>
 #include <refmatch/usage_ledger.hpp>
 
 #include <algorithm>
+#include <concepts>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -99,13 +101,30 @@ struct quota_state {
 };
 
 namespace detail {
+// What the rule reads of a reference, in either form: its id and its consent to an activity.
+inline std::string_view id_of(const reference_customer& r) noexcept {
+    return r.id;
+}
+inline std::string_view id_of(const packed_reference& r) noexcept {
+    return r.id();
+}
+inline std::optional<activity_consent> consent_of(const reference_customer& r, activity_id a) {
+    const auto* c = r.consent(a);
+    return c ? std::optional(*c) : std::nullopt;
+}
+inline std::optional<activity_consent> consent_of(const packed_reference& r, activity_id a) {
+    return r.consent(a);
+}
+template <class R>
+concept a_reference = std::same_as<R, reference_customer> || std::same_as<R, packed_reference>;
+
 // The rule, with `summarise(window_days)` asking the ledger (only when the reference consents).
 template <class Summarise>
-quota_state evaluate_quota(const reference_customer& r, activity_id a, const quota_policy& policy,
-                           date now, std::span<const date> holds, Summarise&& summarise) {
+quota_state evaluate_quota(const std::optional<activity_consent>& consent, activity_id a,
+                           const quota_policy& policy, date now, std::span<const date> holds,
+                           Summarise&& summarise) {
     quota_state q;
     q.activity = a;
-    const activity_consent* consent = r.consent(a);
     const quota_limit limit = consent && consent->limit ? *consent->limit : policy.limit(a);
     q.max_uses = limit.max_uses;
     q.window_days = limit.window_days;
@@ -146,26 +165,31 @@ quota_state evaluate_quota(const reference_customer& r, activity_id a, const quo
 /// counts), so a scan that rejects on consent stays cheap.
 ///
 /// **Complexity:** O(log m) for m uses of the pair, plus O(h) for h holds.
+/// `r` is a record or a packed one (as the store and the engine keep them).
+///
 /// **Thread safety:** as the reader's (any number of threads, each with its own or a shared
 /// reader).
-[[nodiscard]] inline quota_state evaluate_quota(const reference_customer& r, activity_id a,
-                                                const quota_policy& policy,
-                                                const usage_ledger::reader& usage, date now,
-                                                std::span<const date> holds = {}) {
-    return detail::evaluate_quota(r, a, policy, now, holds, [&](std::uint32_t window_days) {
-        return usage.summary(r.id, a, window_days, now);
-    });
+template <detail::a_reference Reference>
+[[nodiscard]] quota_state evaluate_quota(const Reference& r, activity_id a,
+                                         const quota_policy& policy,
+                                         const usage_ledger::reader& usage, date now,
+                                         std::span<const date> holds = {}) {
+    return detail::evaluate_quota(detail::consent_of(r, a), a, policy, now, holds,
+                                  [&](std::uint32_t window_days) {
+                                      return usage.summary(detail::id_of(r), a, window_days, now);
+                                  });
 }
 
 /// The same with the uses of `r` already found (`reader::uses_of(r.id)`): what a pass over every
 /// activity of each reference calls, one ledger lookup per reference rather than per activity.
-[[nodiscard]] inline quota_state evaluate_quota(const reference_customer& r, activity_id a,
-                                                const quota_policy& policy,
-                                                const usage_ledger::reader::reference_uses& uses,
-                                                date now, std::span<const date> holds = {}) {
-    return detail::evaluate_quota(r, a, policy, now, holds, [&](std::uint32_t window_days) {
-        return uses.summary(a, window_days, now);
-    });
+template <detail::a_reference Reference>
+[[nodiscard]] quota_state evaluate_quota(const Reference& r, activity_id a,
+                                         const quota_policy& policy,
+                                         const usage_ledger::reader::reference_uses& uses, date now,
+                                         std::span<const date> holds = {}) {
+    return detail::evaluate_quota(
+        detail::consent_of(r, a), a, policy, now, holds,
+        [&](std::uint32_t window_days) { return uses.summary(a, window_days, now); });
 }
 
 }  // namespace refmatch

@@ -5,6 +5,7 @@
 
 #include <refmatch/detail/store/record_store.hpp>
 #include <refmatch/reference.hpp>
+#include <refmatch/reference_batch.hpp>
 #include <refmatch/vocabulary.hpp>
 
 #include <boost/multi_index/hashed_index.hpp>
@@ -19,21 +20,24 @@
 
 namespace refmatch {
 
-/// A reference as the store keeps it: the record plus its codes resolved against the vocabulary.
-/// The record is immutable and shared: an update puts a new one in its place, so the engine's
-/// snapshot holds the records it was built from without copying them.
+/// A reference as the store keeps it: the record packed (reference_batch.hpp) plus its codes
+/// resolved against the vocabulary. The packed record is immutable and shared: an update puts a
+/// new one in its place, so the engine's snapshot holds the records it was built from without
+/// copying them.
 ///
-/// The records of one `add_all` batch share one allocation: the batch's vector itself, which each
-/// record points into (no record is copied or allocated on its own when a program loads). That
-/// allocation is freed with the last of its records, so a removed or replaced record's slot
-/// stays until the others of its batch are gone too.
+/// The records of one `add_all` batch share one allocation: the blocks of their
+/// `reference_batch`, which each record points into (no record is copied or allocated on its
+/// own when a program loads). Those blocks are freed with the last of their records, so a
+/// removed or replaced record's bytes stay until the others of its batch are gone too.
 struct stored_reference {
-    std::shared_ptr<const reference_customer> shared;
+    std::shared_ptr<const std::byte> packed;
     resolved_codes codes;
 
-    [[nodiscard]] const reference_customer& record() const noexcept { return *shared; }
-    [[nodiscard]] const std::string& id() const noexcept { return shared->id; }
-    [[nodiscard]] reference_status status() const noexcept { return shared->status; }
+    [[nodiscard]] packed_reference view() const noexcept { return packed_reference(packed.get()); }
+    /// The record, unpacked (a copy).
+    [[nodiscard]] reference_customer record() const { return view().unpack(); }
+    [[nodiscard]] std::string_view id() const noexcept { return view().id(); }
+    [[nodiscard]] reference_status status() const noexcept { return view().status(); }
     [[nodiscard]] taxonomy::node_id industry_node() const noexcept { return codes.industry; }
     [[nodiscard]] taxonomy::node_id geography_node() const noexcept { return codes.geography; }
 };
@@ -41,11 +45,10 @@ struct stored_reference {
 namespace detail {
 namespace mi = boost::multi_index;
 using reference_indices = mi::indexed_by<
-    mi::hashed_unique<
-        mi::const_mem_fun<stored_reference, const std::string&, &stored_reference::id>,
-        detail::id_hash>,
+    mi::hashed_unique<mi::const_mem_fun<stored_reference, std::string_view, &stored_reference::id>,
+                      detail::id_hash>,
     mi::ordered_unique<
-        mi::const_mem_fun<stored_reference, const std::string&, &stored_reference::id>>,
+        mi::const_mem_fun<stored_reference, std::string_view, &stored_reference::id>>,
     mi::hashed_non_unique<
         mi::const_mem_fun<stored_reference, reference_status, &stored_reference::status>>,
     mi::hashed_non_unique<
@@ -95,33 +98,45 @@ public:
         return in_subtree<4>(vocab().geography, code);
     }
 
+    /// The form a batch of records is kept in (record_store.hpp): packed, one allocation.
+    using batch_type = reference_batch;
+
+    /// Adds a packed batch, all or nothing, as `add_all` of the records does; the store keeps
+    /// the batch's bytes rather than copying them.
+    void add_all(reference_batch batch) { add_batch(std::move(batch)); }
+    using record_store::add_all;
+
     /// Validates and resolves a record (what `add` does before inserting).
-    static stored_reference make_stored(const vocabulary& v, reference_customer r) {
-        return make_stored(v, std::make_shared<const reference_customer>(std::move(r)));
+    static stored_reference make_stored(const vocabulary& v, const reference_customer& r) {
+        reference_batch one;
+        one.push_back(r);
+        return make_stored(v, one.share(0));
     }
-    /// The same for a record already shared (one of a batch, see `stored_reference`).
+    /// The same for a record already packed (one of a batch, see `stored_reference`).
     static stored_reference make_stored(const vocabulary& v,
-                                        std::shared_ptr<const reference_customer> shared) {
-        const auto& r = *shared;
+                                        std::shared_ptr<const std::byte> packed) {
+        const packed_reference r(packed.get());
+        const auto id = r.id();
         // The subject of a message, made only when there is one to give (a million references
         // load without making a million of them).
-        const auto subject = [&r] { return "reference '" + r.id + "'"; };
-        if (r.id.empty()) throw validation_error(subject(), "id", "a non-empty id", "");
-        auto codes = v.resolve(subject, r.industry, r.country, r.products, r.size);
-        for (const auto& c : r.consents) {
+        const auto subject = [id] { return "reference '" + std::string(id) + "'"; };
+        if (id.empty()) throw validation_error(subject(), "id", "a non-empty id", "");
+        const auto f = r.fields();
+        auto codes = v.resolve(subject, f.industry, f.country, f.products, r.size());
+        r.for_each_consent([&](const activity_consent& c) {
             if (c.activity.value >= v.activities.size())
                 throw validation_error(subject(), "consents", "a registered activity type",
                                        std::to_string(c.activity.value));
             if (c.limit) c.limit->validate();
-        }
-        if (r.signals.nps && *r.signals.nps > 10)
-            throw validation_error(subject(), "nps", "a score 0-10",
-                                   std::to_string(*r.signals.nps));
+        });
+        const auto& signals = f.signals;
+        if (signals.nps && *signals.nps > 10)
+            throw validation_error(subject(), "nps", "a score 0-10", std::to_string(*signals.nps));
         for (const auto& [field, value] :
-             {std::pair{"csat", r.signals.csat}, std::pair{"health", r.signals.health}})
+             {std::pair{"csat", signals.csat}, std::pair{"health", signals.health}})
             if (value && !(*value >= 0.0 && *value <= 100.0))
                 throw validation_error(subject(), field, "a value 0-100", std::to_string(*value));
-        return {std::move(shared), std::move(codes)};
+        return {std::move(packed), std::move(codes)};
     }
 
 private:

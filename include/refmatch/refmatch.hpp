@@ -16,6 +16,7 @@
 #include <refmatch/quota.hpp>
 #include <refmatch/quota_state.hpp>
 #include <refmatch/reference.hpp>
+#include <refmatch/reference_batch.hpp>
 #include <refmatch/reference_store.hpp>
 #include <refmatch/size_band.hpp>
 #include <refmatch/taxonomy.hpp>

@@ -69,19 +69,19 @@ void for_each_utilisation(const program& p, date now, const utilisation_options&
         for (std::size_t i = 0; i < refs.size(); ++i) ids[i] = refs[i]->id();
         reader.uses_of_all(std::span(ids.data(), refs.size()), uses);
         for (std::size_t i = 0; i < refs.size(); ++i) {
-            const auto& r = refs[i]->record();
-            if (o.active_only && r.status != reference_status::active) continue;
+            const packed_reference r = refs[i]->view();
+            if (o.active_only && r.status() != reference_status::active) continue;
             bool named = false;  // the row's strings, set once per reference
-            for (const auto& c : r.consents) {
-                if (o.activity && c.activity != *o.activity) continue;
+            r.for_each_consent([&](const activity_consent& c) {
+                if (o.activity && c.activity != *o.activity) return;
                 if (!named) {
-                    row.reference_id = r.id;
-                    row.reference_name = r.name;
-                    row.status = r.status;
+                    row.reference_id = r.id();
+                    row.reference_name = r.name();
+                    row.status = r.status();
                     named = true;
                 }
                 const auto held =
-                    o.holds ? o.holds->days(r.id, c.activity) : std::span<const date>{};
+                    o.holds ? o.holds->days(r.id(), c.activity) : std::span<const date>{};
                 row.quota = evaluate_quota(r, c.activity, p.quotas, uses[i], now, held);
                 row.headroom.reset();
                 if (row.quota.max_uses)
@@ -91,7 +91,7 @@ void for_each_utilisation(const program& p, date now, const utilisation_options&
                 // A use on or before `now` answers it; otherwise ask for one after it.
                 row.never_used = !row.quota.last_use && !uses[i].last_use(c.activity);
                 visit(std::as_const(row));
-            }
+            });
         }
     });
 }

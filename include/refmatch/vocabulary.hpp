@@ -46,10 +46,9 @@ struct vocabulary {
     /// ("reference 'R-1'"): a string, or a function that makes it, called only for a message
     /// (a large load then makes none).
     /// @throws validation_error naming the field, what was expected and what was found.
-    template <class Subject>
+    template <class Subject, class ProductIds = std::span<const std::string>>
     [[nodiscard]] resolved_codes resolve(const Subject& subject, std::string_view industry,
-                                         std::string_view country,
-                                         std::span<const std::string> product_ids,
+                                         std::string_view country, const ProductIds& product_ids,
                                          size_band size) const {
         resolved_codes out;
         out.products.reserve(product_ids.size());
@@ -65,20 +64,20 @@ struct vocabulary {
     /// Checks the codes of a record as `resolve` does, keeping nothing (a loader checks every
     /// record it reads; the store resolves them when they are added).
     /// @throws validation_error as `resolve`.
-    template <class Subject>
+    template <class Subject, class ProductIds = std::span<const std::string>>
     void check(const Subject& subject, std::string_view industry, std::string_view country,
-               std::span<const std::string> product_ids, size_band size) const {
+               const ProductIds& product_ids, size_band size) const {
         (void)resolve_each(subject, industry, country, product_ids, size,
                            [](product_catalog::index_type) {});
     }
 
 private:
     // The rule of `resolve` and `check`: the industry and geography nodes, each product's index
-    // to `on_product` in the order given.
-    template <class Subject, class OnProduct>
+    // to `on_product` in the order given. The product ids are any range of strings or views.
+    template <class Subject, class ProductIds, class OnProduct>
     std::pair<taxonomy::node_id, taxonomy::node_id> resolve_each(
         const Subject& subject, std::string_view industry, std::string_view country,
-        std::span<const std::string> product_ids, size_band size, OnProduct&& on_product) const {
+        const ProductIds& product_ids, size_band size, OnProduct&& on_product) const {
         const auto named = [&subject]() -> std::string {
             if constexpr (std::is_invocable_v<const Subject&>)
                 return subject();
@@ -101,10 +100,11 @@ private:
                                        std::string(country));
             nodes.second = *n;
         }
-        for (const auto& id : product_ids) {
+        for (const std::string_view id : product_ids) {
             const auto p = products.find(id);
             if (!p)
-                throw validation_error(named(), "products", "a product id of the catalogue", id);
+                throw validation_error(named(), "products", "a product id of the catalogue",
+                                       std::string(id));
             on_product(*p);
         }
         if (size && *size >= sizes.count())

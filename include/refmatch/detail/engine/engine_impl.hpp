@@ -66,7 +66,7 @@ inline reference_explanation engine::explain(const prospect& p, std::string_view
     const auto pos = snap->position(reference_id);
     const bool in_snapshot = pos != std::numeric_limits<std::uint32_t>::max();
     const reference_customer record =
-        in_snapshot ? snap->record(pos) : program_->references.at(reference_id);
+        in_snapshot ? snap->record(pos).unpack() : program_->references.at(reference_id);
     auto out = detail::assess_reference(*program_, snap->vocab, record, in_snapshot, p, codes,
                                         options, activity);
     match_options quiet = options;

@@ -82,11 +82,11 @@ inline std::string make_reason(const match_snapshot& s, const match_workspace& w
             parts.push_back(std::move(part));
         }
     }
-    const auto& rec = s.record(i);
-    if (rec.size && prospect_size) {
-        const int diff = std::abs(int{*rec.size} - int{*prospect_size});
+    const size_band size = s.record(i).size();
+    if (size && prospect_size) {
+        const int diff = std::abs(int{*size} - int{*prospect_size});
         if (diff == 0)
-            parts.push_back("same size band " + v.sizes.label(*rec.size));
+            parts.push_back("same size band " + v.sizes.label(*size));
         else
             parts.push_back("size " + std::to_string(diff) + (diff == 1 ? " band" : " bands") +
                             " apart");

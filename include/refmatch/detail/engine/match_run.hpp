@@ -73,14 +73,15 @@ struct match_run {
     }
 
     // The live holds of the activity in force on reference `r` (empty without holds).
-    [[nodiscard]] std::span<const date> holds_of(const reference_customer& r) const {
-        return holds ? holds->days(r.id, *activity) : std::span<const date>{};
+    template <a_reference Reference>
+    [[nodiscard]] std::span<const date> holds_of(const Reference& r) const {
+        return holds ? holds->days(id_of(r), *activity) : std::span<const date>{};
     }
 
     // The quota state of the activity in force on the reference at position `i`: evaluated by
     // the one rule, or as a batch already evaluated it (quota_memo).
     [[nodiscard]] quota_state quota_at(std::uint32_t i) {
-        const reference_customer& r = snap.record(i);
+        const packed_reference r = snap.record(i);
         auto& memo = ws.quotas;
         if (!memo.active)
             return evaluate_quota(r, *activity, prog.quotas, *ledger, now, holds_of(r));
@@ -105,7 +106,6 @@ struct match_run {
         if (!filters_ok(i)) return threshold();
         if (!ws.excluded.empty() && std::binary_search(ws.excluded.begin(), ws.excluded.end(), i))
             return threshold();
-        const reference_customer& r = snap.record(i);
         double factor = 1.0;
         std::uint32_t used = 0;
         if (activity) {
@@ -118,7 +118,9 @@ struct match_run {
         if (options.min_score && !(final_score >= *options.min_score)) return threshold();
         const ranked entry{final_score, i, used};
         if (full && !(entry < heap.front())) return threshold();
-        if (options.predicate && !options.predicate(r)) return threshold();
+        // The predicate takes the record: unpacked for it, and only for a reference that would
+        // enter the results.
+        if (options.predicate && !options.predicate(snap.record(i).unpack())) return threshold();
         if (full) {
             std::pop_heap(heap.begin(), heap.end());
             heap.back() = entry;
@@ -421,9 +423,8 @@ inline std::vector<match_result> collect_results(match_run& run, const prospect&
     out.reserve(run.heap.size());
     for (const auto& e : run.heap) {
         const auto i = e.position;
-        const auto& rec = s.record(i);
         match_result r;
-        r.reference_id = rec.id;
+        r.reference_id = s.record(i).id();
         r.final_score = e.final_score;
         r.base_score = run.base_of(i);
         r.components = {ws.industry_c[s.industry[i]], run.product_value(s.product_set[i]),

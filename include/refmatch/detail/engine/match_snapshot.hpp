@@ -52,8 +52,8 @@ struct match_snapshot {
     std::vector<std::uint32_t> set_member_offsets;
     std::vector<std::uint32_t> set_members;
 
-    // The records, shared with the store (immutable there), in the order of the columns.
-    std::vector<std::shared_ptr<const reference_customer>> records;
+    // The packed records, shared with the store (immutable there), in the order of the columns.
+    std::vector<std::shared_ptr<const std::byte>> records;
     std::shared_ptr<const vocabulary> vocab;
 
     [[nodiscard]] std::size_t size_count() const noexcept { return industry.size(); }
@@ -65,13 +65,15 @@ struct match_snapshot {
         return industry.size() *
                (sizeof(std::uint16_t) * 3 + sizeof(std::uint8_t) + sizeof(std::uint32_t));
     }
-    [[nodiscard]] const reference_customer& record(std::uint32_t i) const { return *records[i]; }
+    [[nodiscard]] packed_reference record(std::uint32_t i) const {
+        return packed_reference(records[i].get());
+    }
     // Position of a reference id, or npos.
     [[nodiscard]] std::uint32_t position(std::string_view id) const {
-        const auto it =
-            std::lower_bound(records.begin(), records.end(), id,
-                             [](const auto& r, std::string_view v) { return r->id < v; });
-        if (it == records.end() || (*it)->id != id)
+        const auto it = std::lower_bound(
+            records.begin(), records.end(), id,
+            [](const auto& r, std::string_view v) { return packed_reference(r.get()).id() < v; });
+        if (it == records.end() || packed_reference(it->get()).id() != id)
             return std::numeric_limits<std::uint32_t>::max();
         return static_cast<std::uint32_t>(it - records.begin());
     }
@@ -108,20 +110,21 @@ inline std::shared_ptr<const match_snapshot> match_snapshot::build(const referen
     std::size_t stored = 0;
     store.for_each([&](const stored_reference& s) {
         ++stored;
-        const reference_customer& record = s.record();
-        if (record.status != reference_status::active) return;
+        const packed_reference record = s.view();
+        if (record.status() != reference_status::active) return;
         std::uint16_t consent_mask = 0;
-        for (const auto& c : record.consents)
+        record.for_each_consent([&](const activity_consent& c) {
             if (c.activity.value < 16)
                 consent_mask = static_cast<std::uint16_t>(consent_mask | (1u << c.activity.value));
+        });
+        const size_band band = record.size();
         // try_emplace: a set already seen (most are) is not copied into a node first.
         const auto [it, fresh] =
             sets.try_emplace(s.codes.products, static_cast<std::uint32_t>(set_list.size()));
         if (fresh) set_list.push_back(&it->first);
         rows.push_back({s.codes.industry, s.codes.geography,
-                        static_cast<std::uint8_t>(record.size ? *record.size + 1 : 0), it->second,
-                        consent_mask});
-        snap->records.push_back(s.shared);
+                        static_cast<std::uint8_t>(band ? *band + 1 : 0), it->second, consent_mask});
+        snap->records.push_back(s.packed);
     });
     snap->stored_references = stored;
 

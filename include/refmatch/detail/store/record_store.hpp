@@ -45,8 +45,9 @@ struct id_hash {
 
 // Stored must have `record()` (the value, with an `id` member) and `id()`; Derived provides
 // `static Stored make_stored(const vocabulary&, Record)` which validates and resolves codes.
-// Where Derived also takes a `std::shared_ptr<const Record>` (a stored form that shares its
-// record), a batch is kept as one allocation that its records point into.
+// Where Derived also names a `batch_type` (a packed form of many records, whose `share(i)` is
+// record i's bytes) and takes `make_stored(const vocabulary&, decltype(share(i)))`, a batch is
+// kept as the one allocation that its records point into.
 template <class Derived, class Record, class Stored, class Indices>
 class record_store {
 public:
@@ -80,50 +81,14 @@ public:
     /// Adds many records, all or nothing: every record is validated (codes, duplicate ids within
     /// the batch and against the store) before any is inserted.
     void add_all(std::vector<Record> records) {
-        {
-            std::unique_lock lock(mutex_);
-            if (items_.empty()) return fill(records);
+        if constexpr (requires { typename Derived::batch_type; }) {
+            add_batch(typename Derived::batch_type(std::move(records)));
+        } else {
+            insert_all(records.size(), [&](auto&& f) {
+                for (auto& r : records) f(Derived::make_stored(*vocab_, std::move(r)));
+                std::vector<Record>().swap(records);
+            });
         }
-        std::vector<Stored> staged;
-        staged.reserve(records.size());
-        // Duplicates within the batch: while ids ascend (a file in id order) only the one before
-        // can be equal; from the first id out of order, a hash set of the ids so far.
-        bool sorted = true;
-        std::unordered_set<std::string_view> batch_ids;  // views into `staged`, which never grows
-        for_each_stored(records, [&](Stored s) {
-            staged.push_back(std::move(s));
-            const auto& id = staged.back().id();
-            if (sorted && staged.size() > 1) {
-                const auto& before = staged[staged.size() - 2].id();
-                if (before == id) throw duplicate(id);
-                if (id < before) {
-                    sorted = false;
-                    batch_ids.reserve(2 * staged.size());
-                    for (std::size_t i = 0; i + 1 < staged.size(); ++i)
-                        batch_ids.insert(staged[i].id());
-                }
-            }
-            if (!sorted && !batch_ids.insert(id).second) throw duplicate(id);
-        });
-        std::unique_lock lock(mutex_);
-        auto& ids = items_.template get<0>();
-        auto& ordered = items_.template get<1>();
-        // Records that come in id order after every stored id (a file being loaded) cannot clash
-        // with the store, and go in at the end of the ordered id index in amortised O(1) rather
-        // than O(log n).
-        const bool after_all = sorted && (ordered.empty() || staged.empty() ||
-                                          ordered.rbegin()->id() < staged.front().id());
-        if (!after_all)
-            for (const auto& s : staged)
-                if (ids.count(s.id())) throw duplicate(s.id());
-        reserve_hashed(items_.size() + staged.size());
-        for (auto& s : staged) {
-            if (after_all)
-                ordered.insert(ordered.end(), std::move(s));
-            else
-                items_.insert(std::move(s));
-        }
-        ++version_;
     }
 
     /// Replaces the record with the same id. @throws not_found_error, validation_error.
@@ -213,14 +178,74 @@ public:
     }
 
 protected:
-    // add_all into an empty store (a program being loaded), under the exclusive lock: each
-    // record goes straight into its node, in the order and with the checks of add_all, without
-    // a staged copy of the whole batch; an error empties the store again.
-    void fill(std::vector<Record>& records) {
+    // add_all of a packed batch (Derived::batch_type): its records are kept where they are.
+    template <class Batch>
+    void add_batch(Batch batch) {
+        insert_all(batch.size(), [&](auto&& f) {
+            for (std::size_t i = 0; i < batch.size(); ++i)
+                f(Derived::make_stored(*vocab_, batch.share(i)));
+        });
+    }
+
+    // The insertion of add_all: `feed(f)` calls `f(Stored)` for each of the `n` records, in
+    // order. Into an empty store (a program being loaded) each goes straight into its node, with
+    // the same checks and without a staged copy of the whole batch; an error empties the store
+    // again.
+    template <class Feed>
+    void insert_all(std::size_t n, Feed&& feed) {
+        {
+            std::unique_lock lock(mutex_);
+            if (items_.empty()) return fill(n, feed);
+        }
+        std::vector<Stored> staged;
+        staged.reserve(n);
+        // Duplicates within the batch: while ids ascend (a file in id order) only the one before
+        // can be equal; from the first id out of order, a hash set of the ids so far.
+        bool sorted = true;
+        std::unordered_set<std::string_view> batch_ids;  // views into `staged`, which never grows
+        feed([&](Stored s) {
+            staged.push_back(std::move(s));
+            const std::string_view id = staged.back().id();
+            if (sorted && staged.size() > 1) {
+                const std::string_view before = staged[staged.size() - 2].id();
+                if (before == id) throw duplicate(id);
+                if (id < before) {
+                    sorted = false;
+                    batch_ids.reserve(2 * staged.size());
+                    for (std::size_t i = 0; i + 1 < staged.size(); ++i)
+                        batch_ids.insert(staged[i].id());
+                }
+            }
+            if (!sorted && !batch_ids.insert(id).second) throw duplicate(id);
+        });
+        std::unique_lock lock(mutex_);
+        auto& ids = items_.template get<0>();
         auto& ordered = items_.template get<1>();
-        reserve_hashed(records.size());
+        // Records that come in id order after every stored id (a file being loaded) cannot clash
+        // with the store, and go in at the end of the ordered id index in amortised O(1) rather
+        // than O(log n).
+        const bool after_all = sorted && (ordered.empty() || staged.empty() ||
+                                          ordered.rbegin()->id() < staged.front().id());
+        if (!after_all)
+            for (const auto& s : staged)
+                if (ids.count(s.id())) throw duplicate(s.id());
+        reserve_hashed(items_.size() + staged.size());
+        for (auto& s : staged) {
+            if (after_all)
+                ordered.insert(ordered.end(), std::move(s));
+            else
+                items_.insert(std::move(s));
+        }
+        ++version_;
+    }
+
+    // insert_all into the empty store, under the exclusive lock.
+    template <class Feed>
+    void fill(std::size_t n, Feed& feed) {
+        auto& ordered = items_.template get<1>();
+        reserve_hashed(n);
         try {
-            for_each_stored(records, [&](Stored s) {
+            feed([&](Stored s) {
                 // In id order (a file being loaded) each goes in at the end in O(1).
                 const auto before = items_.size();
                 const auto it = ordered.insert(ordered.end(), std::move(s));
@@ -245,23 +270,6 @@ protected:
             (reserve(items_.template get<I>()), ...);
         }
         (std::make_index_sequence<count>{});
-    }
-
-    // Calls `f(Stored)` for each record of the batch, in order, and leaves `records` empty (its
-    // records moved into the stored forms, or the whole vector into the batch they share).
-    template <class F>
-    void for_each_stored(std::vector<Record>& records, F&& f) const {
-        if constexpr (requires(std::shared_ptr<const Record> shared) {
-                          { Derived::make_stored(*vocab_, shared) } -> std::same_as<Stored>;
-                      }) {
-            const auto batch = std::make_shared<const std::vector<Record>>(std::move(records));
-            records = {};
-            for (const auto& r : *batch)
-                f(Derived::make_stored(*vocab_, std::shared_ptr<const Record>(batch, &r)));
-        } else {
-            for (auto& r : records) f(Derived::make_stored(*vocab_, std::move(r)));
-            std::vector<Record>().swap(records);
-        }
     }
 
     // Copies the records whose key in index `Index` (hashed or ordered) is one of `keys`.
