@@ -149,6 +149,25 @@ BENCHMARK(BM_ParseReferences<file_format::json>)
     ->Unit(benchmark::kMillisecond)
     ->MeasureProcessCPUTime();
 
+// References as load_program reads them: packed as they are read (reference_batch.hpp).
+template <file_format Format>
+void BM_ParseReferenceBatch(benchmark::State& state) {
+    auto& f = program_of(default_references);
+    const auto& text = text_of(f, 0, Format);
+    for (auto _ : state) {
+        auto batch = detail::parse_reference_batch(text, Format, *f.prog->vocab, {});
+        benchmark::DoNotOptimize(batch.size());
+        state.PauseTiming();  // freeing the batch: a few large blocks
+        batch = {};
+        state.ResumeTiming();
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
+    state.counters["records"] = static_cast<double>(f.references.size());
+}
+BENCHMARK(BM_ParseReferenceBatch<file_format::csv>)
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime();
+
 // Usage as load_program reads it: straight into a batch for the ledger.
 template <file_format Format>
 void BM_ParseUsage(benchmark::State& state) {

@@ -27,9 +27,11 @@ const program& recruiting_program(std::size_t candidates, std::size_t prospects)
         g.references = 2 * candidates;
         g.prospects = prospects;
         auto t = tables_of(*generate_program(g));
-        for (std::size_t i = 0; i < t.references.size(); ++i)
-            t.references[i].status =
+        auto references = t.references.unpack();
+        for (std::size_t i = 0; i < references.size(); ++i)
+            references[i].status =
                 i % 2 == 0 ? reference_status::candidate : reference_status::active;
+        t.references = std::move(references);
         slot = std::move(t).assemble();
     }
     return *slot;
@@ -98,9 +100,11 @@ void BM_Recruit_NaiveRerunPerCandidate(benchmark::State& state) {
     std::size_t next = 0;
     for (auto _ : state) {
         auto t = tables_of(p);
-        for (auto& r : t.references)
+        auto references = t.references.unpack();
+        for (auto& r : references)
             if (r.id == candidates[next % candidates.size()].id)
                 r.status = reference_status::active;
+        t.references = std::move(references);
         ++next;
         const auto q = std::move(t).assemble();
         const engine e(*q);

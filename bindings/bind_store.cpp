@@ -218,7 +218,12 @@ void bind_store(py::module_& m) {
             [](const program_tables& t) { return std::make_shared<vocabulary>(*t.vocab); },
             "A copy of the tables' vocabulary.")
         .def_readwrite("quotas", &program_tables::quotas)
-        .def_readwrite("references", &program_tables::references)
+        .def_property(
+            "references", [](const program_tables& t) { return t.references.unpack(); },
+            [](program_tables& t, std::vector<reference_customer> references) {
+                t.references = std::move(references);
+            },
+            "The references in id order (a list of ReferenceCustomer; a copy).")
         .def_readwrite("prospects", &program_tables::prospects)
         .def_property(
             "usage", [](const program_tables& t) { return t.usage.events(); },

@@ -485,8 +485,10 @@ std::unique_ptr<program> recruiting_program(std::uint64_t seed) {
     g.references = 400;
     g.prospects = 80;
     auto t = tables_of(*generate_program(g));
-    for (std::size_t i = 0; i < t.references.size(); ++i)
-        if (i % 3 == 0) t.references[i].status = reference_status::candidate;
+    auto references = t.references.unpack();
+    for (std::size_t i = 0; i < references.size(); ++i)
+        if (i % 3 == 0) references[i].status = reference_status::candidate;
+    t.references = std::move(references);
     return std::move(t).assemble();
 }
 
@@ -494,9 +496,11 @@ std::unique_ptr<program> recruiting_program(std::uint64_t seed) {
 double value_at_risk_with(const program& p, const std::vector<std::string>& active,
                           const gap_options& g) {
     auto t = tables_of(p);
-    for (auto& r : t.references)
+    auto references = t.references.unpack();
+    for (auto& r : references)
         if (std::find(active.begin(), active.end(), r.id) != active.end())
             r.status = reference_status::active;
+    t.references = std::move(references);
     const auto q = std::move(t).assemble();
     const engine e(*q);
     return analyse_gaps(e, q->prospects.all(), g).value_at_risk;

@@ -107,7 +107,9 @@ TEST(ProgramTables, AssembleIsAllOrNothingWithTheStoresMessages) {
     EXPECT_EQ(message_of([&] { (void)tables.assemble(); }),
               "usage of 'R-1': field 'activity': expected a registered activity type, got '999'");
     tables.usage = usage;
-    tables.references[0].products = {"hr"};
+    auto edited = tables.references.unpack();
+    edited[0].products = {"hr"};
+    tables.references = edited;
     EXPECT_EQ(message_of([&] { (void)tables.assemble(); }),
               "reference 'R-0': field 'products': expected a product id of the catalogue, got "
               "'hr'");  // tables_of gives references in id order
@@ -246,7 +248,7 @@ TEST(ProgramTables, LargeUsageAssemblesAsTheOneThreadOrder) {
     duplicate.prospects.push_back(duplicate.prospects.back());
     EXPECT_EQ(message_of([&] { (void)duplicate.assemble(); }),
               "prospect '" + duplicate.prospects.back().id + "': id is already in the store");
-    duplicate.references.push_back(duplicate.references.back());
+    duplicate.references.push_back(duplicate.references[duplicate.references.size() - 1]);
     EXPECT_EQ(message_of([&] { (void)duplicate.assemble(); }),
               "reference 'R-1': id is already in the store");
 }

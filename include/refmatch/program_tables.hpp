@@ -15,6 +15,7 @@
 #include <refmatch/prospect.hpp>
 #include <refmatch/quota.hpp>
 #include <refmatch/reference.hpp>
+#include <refmatch/reference_batch.hpp>
 #include <refmatch/usage_ledger.hpp>
 #include <refmatch/vocabulary.hpp>
 
@@ -36,7 +37,7 @@ namespace detail {
 // Which of the usage's distinct reference ids (by `reference_number`) are ids of `references`:
 // one bit each, not a copy of the ids.
 inline std::vector<bool> named_references(const usage_batch& usage,
-                                          const std::vector<reference_customer>& references) {
+                                          const reference_batch& references) {
     std::vector<bool> out(usage.reference_count(), false);
     // A group at a time (`reference_numbers`): a million lookups wait for memory side by side.
     constexpr std::size_t group = 64;
@@ -44,7 +45,7 @@ inline std::vector<bool> named_references(const usage_batch& usage,
     std::array<std::optional<std::uint32_t>, group> numbers;
     for (std::size_t from = 0; from < references.size(); from += group) {
         const auto n = std::min(group, references.size() - from);
-        for (std::size_t i = 0; i < n; ++i) ids[i] = references[from + i].id;
+        for (std::size_t i = 0; i < n; ++i) ids[i] = references[from + i].id();
         usage.reference_numbers(std::span(ids.data(), n), std::span(numbers.data(), n));
         for (std::size_t i = 0; i < n; ++i)
             if (numbers[i]) out[*numbers[i]] = true;
@@ -61,7 +62,9 @@ struct program_tables {
     std::shared_ptr<const vocabulary> vocab;
     /// The program's default limits (custom activities of `vocab` included).
     quota_policy quotas;
-    std::vector<reference_customer> references;
+    /// Packed (reference_batch.hpp): a million references take about 130 MB here, and the
+    /// store keeps these bytes rather than copying them.
+    reference_batch references;
     std::vector<prospect> prospects;
     /// The usage events in recording order, gathered as the ledger records them (ids interned,
     /// about 16 bytes per event): a large usage table is never held as `usage_event`s.
@@ -146,7 +149,8 @@ private:
     program_tables t;
     t.vocab = p.vocab;
     t.quotas = p.quotas;
-    t.references = p.references.all();
+    t.references.reserve(p.references.size());
+    p.references.for_each([&](const stored_reference& s) { t.references.push_back(s.view()); });
     t.prospects = p.prospects.all();
     t.usage = p.usage.batch();
     return t;

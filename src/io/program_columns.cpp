@@ -58,7 +58,7 @@ program_tables read_program_columns(const program_columns& columns,
         if (errors && columns.references) {
             ids = row_ids(*columns.references);
         } else {
-            for (const auto& r : out.references) ids.insert(r.id);
+            for (const auto r : out.references) ids.emplace(r.id());
         }
         const std::function<bool(std::string_view)> known = [&](std::string_view id) {
             return ids.count(std::string(id)) != 0;

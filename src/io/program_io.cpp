@@ -248,7 +248,8 @@ program_tables read_program_tables(const program_sources& sources, const vocabul
         step(*sources.references, [&](const std::string& text, const read_options& o) {
             const auto format = sources.references->format;
             if (errors) row_ids = reference_ids(text, format, o.source);
-            out.references = parse_references(text, format, *v, o);
+            // Packed as read: a million references are never held as records.
+            out.references = detail::parse_reference_batch(text, format, *v, o);
         });
     if (sources.prospects)
         step(*sources.prospects, [&](const std::string& text, const read_options& o) {
@@ -288,7 +289,7 @@ program_tables read_program_tables(const program_sources& sources, const vocabul
             }
             if (all_known) return;
             std::unordered_set<std::string_view> ids;
-            for (const auto& r : out.references) ids.insert(r.id);
+            for (const auto r : out.references) ids.insert(r.id());
             out.usage = detail::parse_usage_batch(
                 text, format, *v, o, [&](std::string_view id) { return ids.count(id) != 0; });
         });

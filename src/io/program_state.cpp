@@ -178,7 +178,7 @@ std::string format_program_state(const program_tables& tables) {
     put(out, "activities", joined(custom, ' '));
     put(out, "products", format_products(v.products, file_format::json));
     put(out, "quotas", format_quotas(tables.quotas, v.activities, file_format::json));
-    put(out, "references", format_references(tables.references, v, file_format::json));
+    put(out, "references", format_references(tables.references.unpack(), v, file_format::json));
     put(out, "prospects", format_prospects(tables.prospects, v, file_format::json));
     put(out, "usage", format_usage(tables.usage.events(), v, file_format::json));
     return out;

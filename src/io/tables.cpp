@@ -713,12 +713,22 @@ struct made_by {
     operator std::invoke_result_t<F&>() const { return f(); }
 };
 
-// A chunk of records with the line each came from. Its room is made for the rows its text can
+// The id of a record as a reader keeps it: a record, or a packed one (reference_batch.hpp).
+template <class Record>
+std::string_view record_id(const Record& r) {
+    if constexpr (requires { r.id(); })
+        return r.id();
+    else
+        return r.id;
+}
+
+// A chunk of records with the line each came from. `Records` is a vector of them, or a
+// reference_batch that packs each as it is built. Its room is made for the rows its text can
 // hold before it is read (`expect`), so that no record moves while the chunk fills.
-template <class T>
+template <class Records>
 struct lined {
     std::vector<std::size_t> lines;
-    std::vector<T> records;
+    Records records;
     bool ascending = true;  // each record's id after the one before (told while the chunk fills)
 
     void expect(std::size_t rows) {
@@ -729,18 +739,21 @@ struct lined {
     // that fails to build adds nothing.
     template <class Build>
     void add(std::size_t line, Build&& build) {
-        records.emplace_back(made_by<std::remove_reference_t<Build>>{build});
+        if constexpr (requires { records.emplace_back(build()); })
+            records.emplace_back(made_by<std::remove_reference_t<Build>>{build});
+        else
+            records.push_back(build());
         lines.push_back(line);
         if (const auto n = records.size(); n > 1 && ascending)
-            ascending = records[n - 2].id < records[n - 1].id;
+            ascending = record_id(records[n - 2]) < record_id(records[n - 1]);
     }
     [[nodiscard]] std::size_t size() const noexcept { return records.size(); }
 };
 
 // Records of a chunk and its record errors, merged by line, to `accept(record, line)` and
 // `on_error` in file order.
-template <class T, class Accept, class OnError>
-void merge_by_line(lined<T>& chunk, const std::vector<parse_error>& errors, Accept&& accept,
+template <class Records, class Accept, class OnError>
+void merge_by_line(lined<Records>& chunk, const std::vector<parse_error>& errors, Accept&& accept,
                    OnError&& on_error) {
     std::size_t e = 0;
     for (std::size_t i = 0; i < chunk.size(); ++i) {
@@ -749,19 +762,19 @@ void merge_by_line(lined<T>& chunk, const std::vector<parse_error>& errors, Acce
         accept(chunk.records[i], line);
     }
     for (; e < errors.size(); ++e) on_error(errors[e]);
-    chunk = lined<T>();
+    chunk = lined<Records>();
 }
 
 // Records with unique ids, in file order: each id is checked against the ones before. Files
 // written by refmatch list records in id order: while ids ascend, the one before is the only
 // possible duplicate, and only where each record was is kept; the first id out of order builds
 // the hash index of the ids so far.
-template <class T>
+template <class Records>
 struct unique_records {
     explicit unique_records(const char* what) : noun(what) {}
 
     const char* noun;  // "reference", "prospect"
-    std::vector<T> out;
+    Records out;
     // Where each of `out` was, while ids ascend: the lines of a chunk taken whole, then places.
     std::vector<std::size_t> whole_lines;
     std::vector<detail::record_place> places;
@@ -776,40 +789,45 @@ struct unique_records {
     // (a file written by refmatch), the chunk's vector becomes the result as it is, with no
     // record moved, and its lines say where each was. Returns false, having taken nothing,
     // otherwise.
-    bool take_whole(lined<T>& chunk) {
+    bool take_whole(lined<Records>& chunk) {
         if (!out.empty() || !chunk.ascending) return false;
         out = std::move(chunk.records);
         whole_lines = std::move(chunk.lines);
-        chunk = lined<T>();
+        chunk = lined<Records>();
         return true;
     }
     [[nodiscard]] detail::record_place place_of(std::size_t i) const {
         if (i < whole_lines.size()) return {whole_lines[i], 0, {}, false};
         return places[i - whole_lines.size()];
     }
-    void add(T&& x, const flat_record& r) {
+    template <class Record>
+    void add(Record&& x, const flat_record& r) {
+        const std::string_view id = record_id(x);
         if (ascending) {
-            if (out.empty() || out.back().id < x.id) {
+            if (out.empty() || record_id(out[out.size() - 1]) < id) {
                 places.push_back(r.place());
-                out.push_back(std::move(x));
+                out.push_back(std::forward<Record>(x));
                 return;
             }
-            if (out.back().id == x.id) throw duplicate(x, r, place_of(out.size() - 1));
+            if (record_id(out[out.size() - 1]) == id)
+                throw duplicate(id, r, place_of(out.size() - 1));
             ascending = false;
             seen.reserve(out.size() * 2);
-            for (std::size_t i = 0; i < out.size(); ++i) seen.emplace(out[i].id, place_of(i));
+            for (std::size_t i = 0; i < out.size(); ++i)
+                seen.emplace(record_id(out[i]), place_of(i));
             std::vector<std::size_t>().swap(whole_lines);
             std::vector<detail::record_place>().swap(places);
         }
-        if (const auto [it, fresh] = seen.emplace(x.id, r.place()); !fresh)
-            throw duplicate(x, r, it->second);
-        out.push_back(std::move(x));
+        if (const auto [it, fresh] = seen.emplace(id, r.place()); !fresh)
+            throw duplicate(id, r, it->second);
+        out.push_back(std::forward<Record>(x));
     }
-    parse_error duplicate(const T& x, const flat_record& r, const detail::record_place& first) {
+    parse_error duplicate(std::string_view id, const flat_record& r,
+                          const detail::record_place& first) {
         return r.fail(
             "id",
             std::string("a ") + noun + " id not used before (first on " + first.describe() + ")",
-            x.id);
+            std::string(id));
     }
 };
 
@@ -829,15 +847,17 @@ detail::usage_view checked_usage(const flat_record& r, const vocabulary& vocab,
 
 // Reads records with unique ids: `build(flat_record&) -> T`, on several threads for a large CSV
 // text. `rows`: the number of records when known in advance (0 otherwise), to size the results.
-template <class T, class Build>
-std::vector<T> read_unique(const char* noun, table_kind kind, std::string_view text,
-                           file_format format, const read_options& options, Build&& build) {
-    unique_records<T> result(noun);
+template <class Records, class Build>
+Records read_unique(const char* noun, table_kind kind, std::string_view text, file_format format,
+                    const read_options& options, Build&& build) {
+    unique_records<Records> result(noun);
     if (format == file_format::csv &&
-        read_csv_parallel<lined<T>>(
+        read_csv_parallel<lined<Records>>(
             kind, text, options,
-            [&](lined<T>& chunk, flat_record& r) { chunk.add(r.line, [&] { return build(r); }); },
-            [&](lined<T>& chunk, const std::vector<parse_error>& errors, const auto& on_error,
+            [&](lined<Records>& chunk, flat_record& r) {
+                chunk.add(r.line, [&] { return build(r); });
+            },
+            [&](lined<Records>& chunk, const std::vector<parse_error>& errors, const auto& on_error,
                 const std::string& file, std::size_t total) {
                 if (errors.empty() && result.take_whole(chunk)) return;
                 result.reserve(total);
@@ -845,7 +865,7 @@ std::vector<T> read_unique(const char* noun, table_kind kind, std::string_view t
                 r.file = &file;
                 merge_by_line(
                     chunk, errors,
-                    [&](T& x, std::size_t line) {
+                    [&](auto&& x, std::size_t line) {
                         r.line = line;
                         try {
                             result.add(std::move(x), r);
@@ -861,10 +881,10 @@ std::vector<T> read_unique(const char* noun, table_kind kind, std::string_view t
     return std::move(result.out);
 }
 
-template <class T, class Build>
-std::vector<T> read_unique(const char* noun, table_kind kind, const table_columns& table,
-                           const read_options& options, Build&& build) {
-    unique_records<T> result(noun);
+template <class Records, class Build>
+Records read_unique(const char* noun, table_kind kind, const table_columns& table,
+                    const read_options& options, Build&& build) {
+    unique_records<Records> result(noun);
     result.reserve(row_count(table));
     detail::read_table(kind, table, options, [&](flat_record& r) { result.add(build(r), r); });
     return std::move(result.out);
@@ -929,14 +949,14 @@ void append_events(std::vector<usage_event>& out, std::vector<usage_event>&& mor
 std::vector<reference_customer> parse_references(std::string_view text, file_format format,
                                                  const vocabulary& vocab,
                                                  const read_options& options) {
-    return read_unique<reference_customer>(
+    return read_unique<std::vector<reference_customer>>(
         "reference", table_kind::references, text, format, options,
         [&](const flat_record& r) { return detail::build_reference(r, vocab); });
 }
 
 std::vector<prospect> parse_prospects(std::string_view text, file_format format,
                                       const vocabulary& vocab, const read_options& options) {
-    return read_unique<prospect>(
+    return read_unique<std::vector<prospect>>(
         "prospect", table_kind::prospects, text, format, options,
         [&](const flat_record& r) { return detail::build_prospect(r, vocab); });
 }
@@ -949,6 +969,13 @@ std::vector<usage_event> parse_usage(std::string_view text, file_format format,
 }
 
 namespace detail {
+reference_batch parse_reference_batch(std::string_view text, file_format format,
+                                      const vocabulary& vocab, const read_options& options) {
+    return read_unique<reference_batch>(
+        "reference", table_kind::references, text, format, options,
+        [&](const flat_record& r) { return detail::build_reference(r, vocab); });
+}
+
 usage_batch parse_usage_batch(std::string_view text, file_format format, const vocabulary& vocab,
                               const read_options& options,
                               const std::function<bool(std::string_view)>& known_reference) {
@@ -961,14 +988,14 @@ usage_batch parse_usage_batch(std::string_view text, file_format format, const v
 std::vector<reference_customer> parse_references(const table_columns& table,
                                                  const vocabulary& vocab,
                                                  const read_options& options) {
-    return read_unique<reference_customer>(
+    return read_unique<std::vector<reference_customer>>(
         "reference", table_kind::references, table, options,
         [&](const flat_record& r) { return detail::build_reference(r, vocab); });
 }
 
 std::vector<prospect> parse_prospects(const table_columns& table, const vocabulary& vocab,
                                       const read_options& options) {
-    return read_unique<prospect>(
+    return read_unique<std::vector<prospect>>(
         "prospect", table_kind::prospects, table, options,
         [&](const flat_record& r) { return detail::build_prospect(r, vocab); });
 }

@@ -25,6 +25,11 @@ void read_table(table_kind kind, std::string_view text, file_format format,
 void read_table(table_kind kind, const table_columns& table, const read_options& options,
                 const std::function<void(flat_record&)>& on_record);
 
+/// Reads a references table packed (reference_batch.hpp), as `parse_references` reads it (same
+/// checks, same messages) but without holding a `reference_customer` per row.
+reference_batch parse_reference_batch(std::string_view text, file_format format,
+                                      const vocabulary& vocab, const read_options& options);
+
 /// Reads a usage table into a batch for `usage_ledger::record_all`, as `parse_usage` reads it
 /// (same checks, same messages) but without keeping a `usage_event` per row.
 usage_batch parse_usage_batch(std::string_view text, file_format format, const vocabulary& vocab,

@@ -191,7 +191,8 @@ struct recruit_report {
     for (auto& e : p.usage.events())
         if (ids.count(e.reference_id)) t.usage.add(e);
     std::unordered_map<std::string, std::size_t> index;
-    for (const auto& r : t.references) {
+    for (const auto packed : t.references) {
+        const auto r = packed.unpack();
         recruit_candidate c;
         c.reference_id = r.id;
         c.advocacy = score_advocacy(r, options.advocacy);
