@@ -106,12 +106,13 @@ quota_policy read_quotas(const connection& c, activity_catalog& activities) {
     return out;
 }
 
-// The rows written after `revision` (0: all of them, in id order).
-std::vector<reference_customer> read_references(const connection& c, const vocabulary& v,
-                                                std::int64_t revision) {
-    std::vector<reference_customer> out;
-    // The whole table (a program being opened): sized first, so that a million records are
-    // not moved again and again as the vector grows.
+// The rows written after `revision` (0: all of them, in id order), into `out`: a vector of
+// records, or a batch that packs each as it is read (a program being opened).
+template <class References>
+void read_references(const connection& c, const vocabulary& v, std::int64_t revision,
+                     References& out) {
+    // The whole table: sized first, so that a million records are not moved again and again
+    // as the vector grows.
     if (revision == 0) out.reserve(static_cast<std::size_t>(count_rows(c, "reference_customer")));
     read_records(
         c,
@@ -128,7 +129,6 @@ std::vector<reference_customer> read_references(const connection& c, const vocab
         [&](statement& s) {
             if (revision != 0) s.bind(1, revision);
         });
-    return out;
 }
 
 std::vector<prospect> read_prospects(const connection& c, const vocabulary& v,
@@ -347,7 +347,7 @@ loaded_program load_program(const connection& c, const connection* ledger_reader
     std::thread ledger;
     if (ledger_reader && upto > 0) ledger = std::thread(read_ledger, std::cref(*ledger_reader));
     try {
-        tables.references = read_references(c, *tables.vocab, 0);
+        read_references(c, *tables.vocab, 0, tables.references);
         tables.prospects = read_prospects(c, *tables.vocab, 0);
     } catch (...) {
         if (ledger.joinable()) ledger.join();
@@ -363,8 +363,9 @@ loaded_program load_program(const connection& c, const connection* ledger_reader
 }
 
 void apply_changes(const connection& c, program& p, cursor& seen) {
-    std::vector<reference_customer> fresh_refs;
-    for (auto& r : read_references(c, *p.vocab, seen.revision)) {
+    std::vector<reference_customer> changed, fresh_refs;
+    read_references(c, *p.vocab, seen.revision, changed);
+    for (auto& r : changed) {
         if (p.references.contains(r.id))
             p.references.update(std::move(r));
         else
