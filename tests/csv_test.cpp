@@ -2,6 +2,7 @@
 // gives, rows, lines and errors alike; large tables read in parts keep their lines and messages.
 
 #include "io/csv.hpp"
+#include "io/tables.hpp"
 
 #include <refmatch/io.hpp>
 #include <refmatch/shipped_data.hpp>
@@ -295,6 +296,62 @@ TEST(LargeTables, ReferencesReadInPartsKeepFileOrderWhenTheFirstPartIsUnordered)
               "references.csv:" + std::to_string(n + 2) +
                   ": field 'id': expected a reference id not used before (first on line " +
                   std::to_string(n - 100 + 2) + "), got 'R-000100'");
+}
+
+// The reader a program load uses, which packs each record (parse_reference_batch), reads every
+// table as parse_references does: a large one in id order (its later parts join the first
+// whole, their bytes moved), the two of the tests above, and one with a bad row in each part.
+TEST(LargeTables, PackedReadingGivesTheRecordsAndErrorsOfTheRecordReading) {
+    const auto v = vocab();
+    const std::string header =
+        "id,name,industry,products,country,size_band,status,consents,nps,csat,health,owner,"
+        "last_contact\n";
+    const auto row = [](int i, const std::string& status) {
+        char id[16];
+        std::snprintf(id, sizeof id, "R-%06d", i);
+        return std::string(id) + ",\"Company " + id + ", Inc.\"," + (i % 3 ? "52" : "") +
+               ",crm,US," + std::to_string(i % 5) + "," + status +
+               ",sales_call;quote:" + std::to_string(1 + i % 4) + "/365/30," +
+               std::to_string(i % 11) + ",90,80," + (i % 2 ? "Ana Lima" : "") + ",2025-01-02\n";
+    };
+    std::string ordered = header, bad = header;
+    for (int i = 0; i < 120000; ++i) {
+        ordered += row(i, "active");
+        bad += row(i, i == 5 || i == 100000 ? "sleeping" : "active");
+    }
+    ASSERT_GT(ordered.size(), std::size_t{8} << 20);
+    for (const std::string* text : {&ordered, &bad}) {
+        for (const bool collect : {true, false}) {
+            std::vector<parse_error> want_errors, got_errors;
+            std::vector<refmatch::reference_customer> want;
+            refmatch::reference_batch got;
+            std::string want_thrown, got_thrown;
+            refmatch::read_options o;
+            o.source = "references.csv";
+            try {
+                o.errors = collect ? &want_errors : nullptr;
+                want = refmatch::parse_references(*text, refmatch::file_format::csv, *v, o);
+            } catch (const parse_error& e) {
+                want_thrown = e.what();
+            }
+            try {
+                o.errors = collect ? &got_errors : nullptr;
+                got = refmatch::detail::parse_reference_batch(*text, refmatch::file_format::csv, *v,
+                                                              o);
+            } catch (const parse_error& e) {
+                got_thrown = e.what();
+            }
+            EXPECT_EQ(got_thrown, want_thrown);
+            ASSERT_EQ(got.size(), want.size());
+            EXPECT_TRUE(got.unpack() == want);
+            ASSERT_EQ(got_errors.size(), want_errors.size());
+            for (std::size_t i = 0; i < want_errors.size(); ++i)
+                EXPECT_STREQ(got_errors[i].what(), want_errors[i].what());
+        }
+    }
+    std::vector<parse_error> errors;
+    EXPECT_EQ(references_of(ordered, *v, errors).size(), 120000u);
+    EXPECT_TRUE(errors.empty());
 }
 
 // Fields are looked up from where the last one was found: columns in any order, and a row read

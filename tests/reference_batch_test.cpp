@@ -148,3 +148,36 @@ TEST(ReferenceBatch, CopiesAreValuesAndSharedRecordsOutliveTheBatch) {
     // (Under ASan a freed block is an error.)
     EXPECT_EQ(packed_reference(kept.get()).unpack(), records[7]);
 }
+
+// Appending moves another batch's records to the end, their bytes where they were; when a store
+// (or anything else) still shares those bytes, they are copied instead, and stay valid.
+TEST(ReferenceBatch, AppendMovesBytesUnlessTheyAreShared) {
+    std::mt19937_64 rng(13);
+    std::vector<reference_customer> first, second;
+    for (int i = 0; i < 200; ++i) first.push_back(random_reference(rng));
+    for (int i = 0; i < 200; ++i) second.push_back(random_reference(rng));
+    for (auto* v : {&first, &second})
+        for (auto& r : *v) r.signals.csat = r.signals.health = 2.5;
+    auto all = first;
+    all.insert(all.end(), second.begin(), second.end());
+
+    reference_batch a(first), b(second);
+    const std::byte* moved = b[0].data();
+    a.append(std::move(b));
+    EXPECT_TRUE(b.empty());
+    EXPECT_EQ(a.unpack(), all);
+    EXPECT_EQ(a[first.size()].data(), moved);  // not copied
+
+    reference_batch c(first), d(second);
+    const auto held = d.share(3);
+    c.append(std::move(d));
+    EXPECT_EQ(c.unpack(), all);
+    EXPECT_NE(c[first.size() + 3].data(), held.get());  // copied
+    EXPECT_EQ(packed_reference(held.get()).unpack(), second[3]);
+
+    reference_batch empty;
+    empty.append(reference_batch(second));
+    EXPECT_EQ(empty.unpack(), second);
+    empty.append(reference_batch{});
+    EXPECT_EQ(empty.size(), second.size());
+}

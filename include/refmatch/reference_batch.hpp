@@ -159,6 +159,17 @@ void encode(const reference_customer& r, Out& out) {
     }
 }
 
+// Packs `r` into the bytes `allocate(size)` gives; returns where it starts.
+template <class Allocate>
+std::byte* pack_into(const reference_customer& r, Allocate&& allocate) {
+    byte_counter count;
+    encode(r, count);
+    byte_writer out{allocate(count.size)};
+    std::byte* const start = out.at;
+    encode(r, out);
+    return start;
+}
+
 // Blocks of bytes that packed references are written into. A block never moves, so a record
 // stays where it was written while others are added; blocks grow from a few hundred bytes (a
 // record added alone) to a mebibyte (a program loading).
@@ -177,6 +188,12 @@ public:
         b.used += n;
         return at;
     }
+    // Takes the blocks of `other`, which stay where they are.
+    void adopt(reference_arena&& other) {
+        blocks_.insert(blocks_.end(), std::make_move_iterator(other.blocks_.begin()),
+                       std::make_move_iterator(other.blocks_.end()));
+        other.blocks_.clear();
+    }
 
 private:
     struct block {
@@ -185,6 +202,16 @@ private:
     };
     std::vector<block> blocks_;
 };
+
+// `r` packed on its own, in an allocation of exactly its size (a record added or updated alone).
+[[nodiscard]] inline std::shared_ptr<const std::byte> pack(const reference_customer& r) {
+    std::shared_ptr<std::byte[]> bytes;
+    std::byte* const at = pack_into(r, [&](std::size_t n) {
+        bytes = std::make_shared_for_overwrite<std::byte[]>(n);
+        return bytes.get();
+    });
+    return std::shared_ptr<const std::byte>(std::move(bytes), at);
+}
 
 }  // namespace detail
 
@@ -332,11 +359,7 @@ public:
 
     /// Packs a record at the end.
     void push_back(const reference_customer& r) {
-        detail::byte_counter count;
-        detail::encode(r, count);
-        detail::byte_writer out{allocate(count.size)};
-        positions_.push_back(out.at);
-        detail::encode(r, out);
+        positions_.push_back(detail::pack_into(r, [this](std::size_t n) { return allocate(n); }));
     }
     /// Appends a record already packed (its bytes are copied).
     void push_back(packed_reference r) {
@@ -344,6 +367,19 @@ public:
         std::byte* at = allocate(n);
         std::memcpy(at, r.data(), n);
         positions_.push_back(at);
+    }
+    /// Moves the records of `other` to the end. Their bytes stay where they are unless a store
+    /// still shares them (`share`), when they are copied.
+    void append(reference_batch&& other) {
+        if (!other.arena_ || other.arena_.use_count() > 1) {
+            reserve(size() + other.size());
+            for (const auto r : other) push_back(r);
+        } else {
+            if (!arena_) arena_ = std::make_shared<detail::reference_arena>();
+            arena_->adopt(std::move(*other.arena_));
+            positions_.insert(positions_.end(), other.positions_.begin(), other.positions_.end());
+        }
+        other = reference_batch{};
     }
     void reserve(std::size_t n) { positions_.reserve(n); }
     [[nodiscard]] std::size_t size() const noexcept { return positions_.size(); }

@@ -108,9 +108,7 @@ public:
 
     /// Validates and resolves a record (what `add` does before inserting).
     static stored_reference make_stored(const vocabulary& v, const reference_customer& r) {
-        reference_batch one;
-        one.push_back(r);
-        return make_stored(v, one.share(0));
+        return make_stored(v, detail::pack(r));
     }
     /// The same for a record already packed (one of a batch, see `stored_reference`).
     static stored_reference make_stored(const vocabulary& v,

@@ -785,14 +785,26 @@ struct unique_records {
         out.reserve(rows);
         places.reserve(rows - std::min(rows, whole_lines.size()));
     }
-    // The records of the first chunk of a file, with no error among them: when their ids ascend
-    // (a file written by refmatch), the chunk's vector becomes the result as it is, with no
-    // record moved, and its lines say where each was. Returns false, having taken nothing,
-    // otherwise.
+    // The records of a chunk with no error among them: when their ids ascend after every id
+    // so far (a file written by refmatch), they join the result as they are, with no record
+    // copied: the first chunk's records become the result (its room was made for every chunk's)
+    // and a later one's are moved in (a batch's bytes stay where they are). Their lines say
+    // where each was. Returns false, having taken nothing, otherwise.
     bool take_whole(lined<Records>& chunk) {
-        if (!out.empty() || !chunk.ascending) return false;
-        out = std::move(chunk.records);
-        whole_lines = std::move(chunk.lines);
+        if (!chunk.ascending || !ascending || !places.empty()) return false;
+        if (out.empty()) {
+            out = std::move(chunk.records);
+            whole_lines = std::move(chunk.lines);
+        } else {
+            if (chunk.size() && !(record_id(out[out.size() - 1]) < record_id(chunk.records[0])))
+                return false;
+            if constexpr (requires { out.append(std::move(chunk.records)); })
+                out.append(std::move(chunk.records));
+            else
+                out.insert(out.end(), std::make_move_iterator(chunk.records.begin()),
+                           std::make_move_iterator(chunk.records.end()));
+            whole_lines.insert(whole_lines.end(), chunk.lines.begin(), chunk.lines.end());
+        }
         chunk = lined<Records>();
         return true;
     }
