@@ -62,7 +62,7 @@ struct program_tables {
     std::shared_ptr<const vocabulary> vocab;
     /// The program's default limits (custom activities of `vocab` included).
     quota_policy quotas;
-    /// Packed (reference_batch.hpp): a million references take about 130 MB here, and the
+    /// Packed (reference_batch.hpp): a million references take about 100 MB here, and the
     /// store keeps these bytes rather than copying them.
     reference_batch references;
     std::vector<prospect> prospects;

@@ -5,7 +5,7 @@
 ///
 /// A `reference_customer` takes about 480 bytes at a million references (272 in the record,
 /// the rest in the heap blocks of its name, products and consents). Packed, the same record takes
-/// about 130: every field one after another, sizes and small numbers as variable-length integers.
+/// about 100: every field one after another, sizes and small numbers as variable-length integers.
 /// A `packed_reference` reads one in place; `unpack` makes the record again, equal to the one
 /// packed (doubles keep their bits).
 
