@@ -669,6 +669,53 @@ TEST(Program, LoadIsAllOrNothingAndNamesTheFile) {
               "directory, got 'no such file'");
 }
 
+// The usage text is read before the prospects (a large program's prospects are then not held
+// beside it), and the errors still come in table order: collected, the prospects' before the
+// usage's; thrown, the prospects' when both tables have one, else the usage's.
+TEST(Program, UsageIsReadBeforeProspectsWithErrorsInTableOrder) {
+    const temp_dir d("refmatch_io_test_program_order");
+    write_small_program(d);
+    d.write("prospects.csv",
+            "id,industry,country,activity,needed_by,deal_value\nP-1,52,FR,sales_call,2025-05-01,"
+            "50000\nP-2,52,Atlantis,sales_call,2025-05-01,1\n");
+    d.write("usage.csv",
+            "reference_id,activity,opportunity_id,date\nR-1,webinar,,2025-01-10\n"
+            "R-1,teleport,,2025-01-11\n");
+    std::vector<std::string> stages;
+    const auto errors = refmatch::check_program(d.path);
+    std::vector<std::string> messages;
+    for (const auto& e : errors) messages.emplace_back(e.what());
+    const std::string prospect_error =
+        "prospects.csv:3: field 'country': expected a country or region of UN M49, got "
+        "'Atlantis'";
+    const std::string usage_error =
+        "usage.csv:3: field 'activity': expected one of the activity types name_drop, logo_use, "
+        "quote, rfp_text, success_story, case_study, roi_case_study, sales_call, pr, "
+        "analyst_interview, video_testimonial, site_visit, webinar, got 'teleport'";
+    EXPECT_EQ(messages, (std::vector<std::string>{prospect_error, usage_error}));
+    try {
+        (void)refmatch::load_program(d.path, [&](const refmatch::progress_update& at) {
+            if (stages.empty() || stages.back() != at.stage) stages.emplace_back(at.stage);
+            return true;
+        });
+        ADD_FAILURE() << "no error";
+    } catch (const refmatch::parse_error& e) {
+        EXPECT_EQ(e.what(), prospect_error);
+    }
+    EXPECT_EQ(stages, (std::vector<std::string>{"products.csv", "quotas.csv", "references.csv",
+                                                "usage.csv", "prospects.csv"}));
+    write_small_program(d);
+    d.write("usage.csv",
+            "reference_id,activity,opportunity_id,date\nR-1,webinar,,2025-01-10\n"
+            "R-1,teleport,,2025-01-11\n");
+    try {
+        (void)refmatch::load_program(d.path);
+        ADD_FAILURE() << "no error";
+    } catch (const refmatch::parse_error& e) {
+        EXPECT_EQ(e.what(), usage_error);
+    }
+}
+
 TEST(Program, CheckReportsEveryErrorOfEveryFile) {
     const temp_dir d("refmatch_io_test_program_check");
     write_small_program(d);

@@ -234,7 +234,9 @@ struct program_sources {
 /// Reads the tables of a program in assembly order (program_tables.hpp): products, then the
 /// quota table (which registers its custom activity types), which with `base`'s taxonomies, size
 /// bands and activity types make the vocabulary; then references, prospects and usage against
-/// it. Usage events must name a reference of the references table. An absent table is empty
+/// it (the usage text is read before the prospects', so that a large program's prospects are not
+/// held beside it; errors come in table order all the same). Usage events must name a reference
+/// of the references table. An absent table is empty
 /// (absent products: `base`'s catalogue; absent quotas: the program defaults). Every loader of
 /// whole programs goes through here, then through `program_tables::assemble`.
 ///

@@ -251,49 +251,79 @@ program_tables read_program_tables(const program_sources& sources, const vocabul
             // Packed as read: a million references are never held as records.
             out.references = detail::parse_reference_batch(text, format, *v, o);
         });
-    if (sources.prospects)
-        step(*sources.prospects, [&](const std::string& text, const read_options& o) {
-            out.prospects = parse_prospects(text, sources.prospects->format, *v, o);
-        });
-    // Likewise a references table without a readable row: its uses are not checked against it.
-    const bool references_lost = errors && sources.references && row_ids.empty() &&
-                                 out.references.empty() && errors->size() != errors_before;
-    if (sources.usage && references_lost) {
-        errors->push_back(parse_error(
-            sources.usage->name, 0, "reference_id",
-            "a references table to check reference ids against",
-            sources.references->name + " has no readable reference: reference ids not checked"));
-        step(*sources.usage, [&](const std::string& text, const read_options& o) {
-            out.usage = detail::parse_usage_batch(text, sources.usage->format, *v, o, {});
-        });
-    } else if (sources.usage && errors) {
-        const std::function<bool(std::string_view)> known = [&](std::string_view id) {
-            return row_ids.count(std::string(id)) != 0;
-        };
-        step(*sources.usage, [&](const std::string& text, const read_options& o) {
-            out.usage = detail::parse_usage_batch(text, sources.usage->format, *v, o, known);
-        });
-    } else if (sources.usage) {
-        // Each distinct reference id of the usage is checked once, after the table is read.
-        // When one is not a reference, or a row is bad, the table is read again checking each
-        // row's reference: its first error, by line, is the one reported.
-        step(*sources.usage, [&](const std::string& text, const read_options& o) {
-            const auto format = sources.usage->format;
-            bool all_known = false;
-            try {
-                out.usage = detail::parse_usage_batch(text, format, *v, o, {});
-                const auto named = detail::named_references(out.usage, out.references);
-                all_known = std::find(named.begin(), named.end(), false) == named.end();
-            } catch (const parse_error&) {
-                // a bad row: the checked read below reports the first error, whichever it is
-            }
-            if (all_known) return;
-            std::unordered_set<std::string_view> ids;
-            for (const auto r : out.references) ids.insert(r.id());
-            out.usage = detail::parse_usage_batch(
-                text, format, *v, o, [&](std::string_view id) { return ids.count(id) != 0; });
-        });
+    const auto read_prospects = [&] {
+        if (sources.prospects)
+            step(*sources.prospects, [&](const std::string& text, const read_options& o) {
+                out.prospects = parse_prospects(text, sources.prospects->format, *v, o);
+            });
+    };
+    const auto read_usage = [&] {
+        // Likewise a references table without a readable row: its uses are not checked against it.
+        const bool references_lost = errors && sources.references && row_ids.empty() &&
+                                     out.references.empty() && errors->size() != errors_before;
+        if (sources.usage && references_lost) {
+            errors->push_back(
+                parse_error(sources.usage->name, 0, "reference_id",
+                            "a references table to check reference ids against",
+                            sources.references->name +
+                                " has no readable reference: reference ids not checked"));
+            step(*sources.usage, [&](const std::string& text, const read_options& o) {
+                out.usage = detail::parse_usage_batch(text, sources.usage->format, *v, o, {});
+            });
+        } else if (sources.usage && errors) {
+            const std::function<bool(std::string_view)> known = [&](std::string_view id) {
+                return row_ids.count(std::string(id)) != 0;
+            };
+            step(*sources.usage, [&](const std::string& text, const read_options& o) {
+                out.usage = detail::parse_usage_batch(text, sources.usage->format, *v, o, known);
+            });
+        } else if (sources.usage) {
+            // Each distinct reference id of the usage is checked once, after the table is read.
+            // When one is not a reference, or a row is bad, the table is read again checking each
+            // row's reference: its first error, by line, is the one reported.
+            step(*sources.usage, [&](const std::string& text, const read_options& o) {
+                const auto format = sources.usage->format;
+                bool all_known = false;
+                try {
+                    out.usage = detail::parse_usage_batch(text, format, *v, o, {});
+                    const auto named = detail::named_references(out.usage, out.references);
+                    all_known = std::find(named.begin(), named.end(), false) == named.end();
+                } catch (const parse_error&) {
+                    // a bad row: the checked read below reports the first error, whichever it is
+                }
+                if (all_known) return;
+                std::unordered_set<std::string_view> ids;
+                for (const auto r : out.references) ids.insert(r.id());
+                out.usage = detail::parse_usage_batch(
+                    text, format, *v, o, [&](std::string_view id) { return ids.count(id) != 0; });
+            });
+        }
+    };
+    // The usage table, the largest, is read before the prospects, so that a large program's
+    // prospects are not held beside its text; the errors keep the order of the tables (the
+    // prospects' first, and a thrown one is the prospects' when both tables have one). When the
+    // references table gave nothing, the prospects come first as they always did: whether any
+    // table had an error decides how the usage is checked.
+    const bool prospects_first = errors && row_ids.empty() && out.references.empty();
+    if (prospects_first) read_prospects();
+    const auto usage_errors_from = errors ? errors->size() : 0;
+    std::exception_ptr usage_error;
+    try {
+        read_usage();
+    } catch (const cancelled&) {
+        throw;
+    } catch (...) {
+        usage_error = std::current_exception();
     }
+    if (!prospects_first) {
+        const auto prospects_errors_from = errors ? errors->size() : 0;
+        read_prospects();
+        if (errors)
+            std::rotate(errors->begin() + static_cast<std::ptrdiff_t>(usage_errors_from),
+                        errors->begin() + static_cast<std::ptrdiff_t>(prospects_errors_from),
+                        errors->end());
+    }
+    if (usage_error) std::rethrow_exception(usage_error);
     return out;
 }
 
