@@ -101,13 +101,8 @@ struct quota_state {
 };
 
 namespace detail {
-// What the rule reads of a reference, in either form: its id and its consent to an activity.
-inline std::string_view id_of(const reference_customer& r) noexcept {
-    return r.id;
-}
-inline std::string_view id_of(const packed_reference& r) noexcept {
-    return r.id();
-}
+// What the rule reads of a reference, in either form: its id (`id_of`, reference_batch.hpp) and
+// its consent to an activity.
 inline std::optional<activity_consent> consent_of(const reference_customer& r, activity_id a) {
     const auto* c = r.consent(a);
     return c ? std::optional(*c) : std::nullopt;

@@ -213,17 +213,74 @@ private:
     return std::shared_ptr<const std::byte>(std::move(bytes), at);
 }
 
+// The id of a record as a reader or a rule holds it: a record (an `id` member) or a packed one
+// (`id()`).
+template <class Record>
+std::string_view id_of(const Record& r) noexcept {
+    if constexpr (requires { r.id(); })
+        return r.id();
+    else
+        return r.id;
+}
+
 }  // namespace detail
 
 /// One reference packed into bytes, read in place: a view (the bytes are owned elsewhere, by a
 /// `reference_batch` or a store). Cheap to copy.
 class packed_reference {
 public:
-    /// The fields after the id and consents, read in one pass (`fields()`).
+    /// The product ids, in the order given: views read from the bytes as the range is walked.
+    class product_ids {
+    public:
+        class iterator {
+        public:
+            using iterator_category = std::forward_iterator_tag;
+            using value_type = std::string_view;
+            using difference_type = std::ptrdiff_t;
+            using pointer = void;
+            using reference = std::string_view;
+            iterator() = default;
+            iterator(const std::byte* at, std::size_t left) : at_(at), left_(left) {}
+            std::string_view operator*() const {
+                detail::byte_reader in{at_};
+                return in.text();
+            }
+            iterator& operator++() {
+                detail::byte_reader in{at_};
+                (void)in.text();
+                at_ = in.at;
+                --left_;
+                return *this;
+            }
+            iterator operator++(int) {
+                auto before = *this;
+                ++*this;
+                return before;
+            }
+            // Iterators of one range are equal when as many ids are left after them.
+            friend bool operator==(const iterator& a, const iterator& b) {
+                return a.left_ == b.left_;
+            }
+
+        private:
+            const std::byte* at_ = nullptr;
+            std::size_t left_ = 0;
+        };
+        product_ids() = default;
+        product_ids(const std::byte* first, std::size_t count) : first_(first), count_(count) {}
+        [[nodiscard]] iterator begin() const { return {first_, count_}; }
+        [[nodiscard]] iterator end() const { return {nullptr, 0}; }
+        [[nodiscard]] std::size_t size() const noexcept { return count_; }
+
+    private:
+        const std::byte* first_ = nullptr;
+        std::size_t count_ = 0;
+    };
+
+    /// The fields after the id and consents, read in one pass (`fields()`), with no allocation.
     struct field_views {
         std::string_view name, industry, country, owner;
-        /// The product ids, in the order given.
-        std::vector<std::string_view> products;
+        product_ids products;
         advocacy_signals signals;
         std::optional<date> last_contact;
     };
@@ -256,11 +313,7 @@ public:
             if (const auto c = in.consent(); c.activity == a) return c;
         return std::nullopt;
     }
-    [[nodiscard]] std::string_view name() const {
-        auto in = consents_reader();
-        for (auto n = in.varint(); n; --n) (void)in.consent();
-        return in.text();
-    }
+    [[nodiscard]] std::string_view name() const { return fields_reader().text(); }
     [[nodiscard]] field_views fields() const {
         field_views out;
         read_fields(out);
@@ -299,17 +352,22 @@ private:
         in.text();  // the id
         return in;
     }
-    // Reads the fields into `out`; returns the end of the record.
-    const std::byte* read_fields(field_views& out) const {
+    // A reader at the name, the first field after the consents.
+    [[nodiscard]] detail::byte_reader fields_reader() const {
         auto in = consents_reader();
         for (auto n = in.varint(); n; --n) (void)in.consent();
+        return in;
+    }
+    // Reads the fields into `out`; returns the end of the record.
+    const std::byte* read_fields(field_views& out) const {
+        auto in = fields_reader();
         out.name = in.text();
         out.industry = in.text();
         out.country = in.text();
         out.owner = in.text();
-        const auto products = in.varint();
-        out.products.reserve(products);
-        for (auto n = products; n; --n) out.products.push_back(in.text());
+        const auto products = static_cast<std::size_t>(in.varint());
+        out.products = product_ids(in.at, products);
+        for (auto n = products; n; --n) (void)in.text();
         const auto present = flags();
         if (present & detail::has_nps) out.signals.nps = std::to_integer<std::uint8_t>(at_[3]);
         if (present & detail::has_csat) out.signals.csat = in.raw<double>();

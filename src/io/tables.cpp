@@ -713,15 +713,6 @@ struct made_by {
     operator std::invoke_result_t<F&>() const { return f(); }
 };
 
-// The id of a record as a reader keeps it: a record, or a packed one (reference_batch.hpp).
-template <class Record>
-std::string_view record_id(const Record& r) {
-    if constexpr (requires { r.id(); })
-        return r.id();
-    else
-        return r.id;
-}
-
 // A chunk of records with the line each came from. `Records` is a vector of them, or a
 // reference_batch that packs each as it is built. Its room is made for the rows its text can
 // hold before it is read (`expect`), so that no record moves while the chunk fills.
@@ -745,7 +736,7 @@ struct lined {
             records.push_back(build());
         lines.push_back(line);
         if (const auto n = records.size(); n > 1 && ascending)
-            ascending = record_id(records[n - 2]) < record_id(records[n - 1]);
+            ascending = detail::id_of(records[n - 2]) < detail::id_of(records[n - 1]);
     }
     [[nodiscard]] std::size_t size() const noexcept { return records.size(); }
 };
@@ -796,7 +787,8 @@ struct unique_records {
             out = std::move(chunk.records);
             whole_lines = std::move(chunk.lines);
         } else {
-            if (chunk.size() && !(record_id(out[out.size() - 1]) < record_id(chunk.records[0])))
+            if (chunk.size() &&
+                !(detail::id_of(out[out.size() - 1]) < detail::id_of(chunk.records[0])))
                 return false;
             if constexpr (requires { out.append(std::move(chunk.records)); })
                 out.append(std::move(chunk.records));
@@ -814,19 +806,19 @@ struct unique_records {
     }
     template <class Record>
     void add(Record&& x, const flat_record& r) {
-        const std::string_view id = record_id(x);
+        const std::string_view id = detail::id_of(x);
         if (ascending) {
-            if (out.empty() || record_id(out[out.size() - 1]) < id) {
+            if (out.empty() || detail::id_of(out[out.size() - 1]) < id) {
                 places.push_back(r.place());
                 out.push_back(std::forward<Record>(x));
                 return;
             }
-            if (record_id(out[out.size() - 1]) == id)
+            if (detail::id_of(out[out.size() - 1]) == id)
                 throw duplicate(id, r, place_of(out.size() - 1));
             ascending = false;
             seen.reserve(out.size() * 2);
             for (std::size_t i = 0; i < out.size(); ++i)
-                seen.emplace(record_id(out[i]), place_of(i));
+                seen.emplace(detail::id_of(out[i]), place_of(i));
             std::vector<std::size_t>().swap(whole_lines);
             std::vector<detail::record_place>().swap(places);
         }
